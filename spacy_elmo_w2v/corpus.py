@@ -1,0 +1,226 @@
+"""Reading corpora into tokens, and tokens into one id array.
+
+Three input formats, chosen by file suffix:
+
+- plain text (any suffix but the two below): one sentence per line, already
+  tokenized, split on whitespace (the Penn Treebank files); blank lines are
+  skipped;
+- ``.spacy``: a ``DocBin``; one sequence per sentence when the docs have
+  sentence boundaries, else per doc; whitespace tokens are dropped;
+- ``.jsonl``: one JSON object per line with a ``"text"`` field, tokenized with
+  spaCy's tokenizer for ``lang``; one sequence per line.
+
+A directory is read as all the files in it, in name order.
+"""
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, List, Sequence, Tuple, Union
+
+import numpy as np
+
+from .errors import UserInputError
+from .normalize import Normalizer
+from .vocab import Vocabulary
+
+PathLike = Union[str, Path]
+
+
+@dataclass
+class TokenizedCorpus:
+    """Raw token strings of a corpus, flattened, with sentence lengths.
+
+    tokens: every token, in order.
+    lengths: ``int64`` array, the number of tokens of each sentence.
+    source: a human-readable name of where the tokens came from.
+    """
+
+    tokens: List[str]
+    lengths: np.ndarray
+    source: str = "corpus"
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.lengths)
+
+    def head(self, n_sentences: int) -> "TokenizedCorpus":
+        """The first ``n_sentences`` sentences (for smoke runs and tests)."""
+        lengths = self.lengths[:n_sentences]
+        return TokenizedCorpus(self.tokens[: int(lengths.sum())], lengths, self.source)
+
+    def sentences(self) -> Iterator[List[str]]:
+        """Iterate over the sentences as token lists."""
+        start = 0
+        for n in self.lengths.tolist():
+            yield self.tokens[start : start + n]
+            start += n
+
+
+@dataclass
+class EncodedCorpus:
+    """A corpus as one id array plus sentence offsets (CSR layout).
+
+    ids: ``int64`` array of vocabulary ids, all sentences concatenated.
+    offsets: ``int64`` array of length ``n_sentences + 1``; sentence ``k`` is
+        ``ids[offsets[k]:offsets[k + 1]]``.
+    """
+
+    ids: np.ndarray
+    offsets: np.ndarray = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.offsets) - 1
+
+    def sentence_index(self) -> np.ndarray:
+        """``int64`` array: for every token, the index of its sentence."""
+        lengths = np.diff(self.offsets)
+        return np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+
+
+def read_corpus(path: PathLike, lang: str = "en") -> TokenizedCorpus:
+    """Read a text, ``.spacy`` or ``.jsonl`` file, or a directory of them.
+
+    Raises :class:`UserInputError` naming the file when it is missing,
+    unreadable, not UTF-8, or holds no tokens.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise UserInputError(
+            f"Corpus file not found: {path}. Check the path (e.g. --paths.train); "
+            f"for the Penn Treebank run `spacy project assets` first."
+        )
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    if not files:
+        raise UserInputError(f"Corpus directory {path} contains no files.")
+    tokens: List[str] = []
+    lengths: List[np.ndarray] = []
+    for f in files:
+        toks, lens = _read_one(f, lang)
+        tokens.extend(toks)
+        lengths.append(lens)
+    corpus = TokenizedCorpus(tokens, np.concatenate(lengths).astype(np.int64), str(path))
+    if len(corpus) == 0:
+        raise UserInputError(
+            f"Corpus {path} contains no tokens (empty file or only blank lines). "
+            f"Point --paths.train at a file with one sentence per line."
+        )
+    return corpus
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise UserInputError(f"Cannot read {path}: permission denied. Fix its permissions (chmod +r).") from None
+    except IsADirectoryError:
+        raise UserInputError(f"{path} is a directory, not a corpus file.") from None
+    except OSError as e:
+        raise UserInputError(f"Cannot read {path}: {e.strerror}.") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise UserInputError(
+            f"{path} is not UTF-8: byte 0x{data[e.start]:02x} on line {line} cannot be decoded. "
+            f"Re-encode the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 {path.name} > {path.stem}.utf8{path.suffix}`)."
+        ) from None
+
+
+def _read_one(path: Path, lang: str) -> Tuple[List[str], np.ndarray]:
+    suffix = path.suffix.lower()
+    if suffix == ".spacy":
+        return _read_docbin(path, lang)
+    text = _read_text(path)
+    if suffix == ".jsonl":
+        return _read_jsonl(path, text, lang)
+    lines = [line for line in text.splitlines() if line and not line.isspace()]
+    lengths = np.fromiter(map(len, map(str.split, lines)), dtype=np.int64, count=len(lines))
+    return text.split(), lengths
+
+
+def _tokens_of(docs) -> Tuple[List[str], np.ndarray]:
+    tokens: List[str] = []
+    lengths: List[int] = []
+    for doc in docs:
+        spans = doc.sents if doc.has_annotation("SENT_START") else [doc]
+        for span in spans:
+            words = [t.text for t in span if not t.is_space]
+            if words:
+                tokens.extend(words)
+                lengths.append(len(words))
+    return tokens, np.asarray(lengths, dtype=np.int64)
+
+
+def _read_docbin(path: Path, lang: str) -> Tuple[List[str], np.ndarray]:
+    import spacy
+    from spacy.tokens import DocBin
+
+    try:
+        docbin = DocBin().from_disk(path)
+    except PermissionError:
+        raise UserInputError(f"Cannot read {path}: permission denied. Fix its permissions (chmod +r).") from None
+    except Exception as e:  # srsly/msgpack raise various errors on corrupt files
+        raise UserInputError(f"{path} is not a readable .spacy DocBin ({e}). Recreate it with DocBin.to_disk.") from None
+    return _tokens_of(docbin.get_docs(spacy.blank(lang).vocab))
+
+
+def _read_jsonl(path: Path, text: str, lang: str) -> Tuple[List[str], np.ndarray]:
+    import spacy
+
+    texts: List[str] = []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            texts.append(record["text"])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise UserInputError(
+                f"{path}, line {i}: expected a JSON object with a \"text\" field, got {line[:80]!r}."
+            ) from None
+    tokenizer = spacy.blank(lang).tokenizer
+    return _tokens_of(tokenizer.pipe(texts))
+
+
+def normalized_counts(corpus: TokenizedCorpus, normalizer: Normalizer) -> Counter:
+    """Counts of normalized words; the normalizer runs once per distinct token."""
+    counts: Counter = Counter()
+    for word, n in Counter(corpus.tokens).items():
+        counts[normalizer(word)] += n
+    return counts
+
+
+def build_vocab(
+    corpus: TokenizedCorpus,
+    normalizer: Normalizer,
+    min_count: int,
+    specials: Sequence[str] = (),
+    max_size: Union[int, None] = None,
+) -> Vocabulary:
+    """Build a :class:`Vocabulary` of the corpus's normalized words."""
+    from .vocab import UNK
+
+    return Vocabulary.build(
+        normalized_counts(corpus, normalizer),
+        min_count=min_count,
+        specials=(UNK, *specials),
+        max_size=max_size,
+        source=corpus.source,
+    )
+
+
+def encode_corpus(corpus: TokenizedCorpus, vocab: Vocabulary, normalizer: Normalizer) -> EncodedCorpus:
+    """Turn a tokenized corpus into one id array (normalizing each distinct token once)."""
+    raw_to_id = {w: vocab.index.get(normalizer(w), vocab.unk_id) for w in set(corpus.tokens)}
+    ids = np.fromiter(map(raw_to_id.__getitem__, corpus.tokens), dtype=np.int64, count=len(corpus))
+    offsets = np.zeros(len(corpus.lengths) + 1, dtype=np.int64)
+    np.cumsum(corpus.lengths, out=offsets[1:])
+    return EncodedCorpus(ids, offsets)

@@ -1,0 +1,8 @@
+"""Exceptions raised for bad user input. Each message names the problem and the fix."""
+
+
+class UserInputError(ValueError):
+    """Bad input from the user (a file, a config value, an output path).
+
+    The CLI prints these as a single error line without a traceback.
+    """
