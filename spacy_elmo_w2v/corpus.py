@@ -16,7 +16,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Sequence, Tuple, Union
+from typing import Iterable, Iterator, List, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -146,7 +146,9 @@ def _read_one(path: Path, lang: str) -> Tuple[List[str], np.ndarray]:
     return text.split(), lengths
 
 
-def _tokens_of(docs) -> Tuple[List[str], np.ndarray]:
+def tokens_of_docs(docs: Iterable) -> Tuple[List[str], np.ndarray]:
+    """Non-space token texts of docs, one sequence per sentence (or per doc
+    without sentence boundaries), and the length of each sequence."""
     tokens: List[str] = []
     lengths: List[int] = []
     for doc in docs:
@@ -169,7 +171,7 @@ def _read_docbin(path: Path, lang: str) -> Tuple[List[str], np.ndarray]:
         raise UserInputError(f"Cannot read {path}: permission denied. Fix its permissions (chmod +r).") from None
     except Exception as e:  # srsly/msgpack raise various errors on corrupt files
         raise UserInputError(f"{path} is not a readable .spacy DocBin ({e}). Recreate it with DocBin.to_disk.") from None
-    return _tokens_of(docbin.get_docs(spacy.blank(lang).vocab))
+    return tokens_of_docs(docbin.get_docs(spacy.blank(lang).vocab))
 
 
 def _read_jsonl(path: Path, text: str, lang: str) -> Tuple[List[str], np.ndarray]:
@@ -187,7 +189,7 @@ def _read_jsonl(path: Path, text: str, lang: str) -> Tuple[List[str], np.ndarray
                 f"{path}, line {i}: expected a JSON object with a \"text\" field, got {line[:80]!r}."
             ) from None
     tokenizer = spacy.blank(lang).tokenizer
-    return _tokens_of(tokenizer.pipe(texts))
+    return tokens_of_docs(tokenizer.pipe(texts))
 
 
 def normalized_counts(corpus: TokenizedCorpus, normalizer: Normalizer) -> Counter:

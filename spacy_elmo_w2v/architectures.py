@@ -1,0 +1,47 @@
+"""Registered model architectures (``@architectures = "spacy_elmo_w2v.<Name>.v1"``).
+
+One small function per versioned name. This module is behind an entry point,
+so torch is imported only when a model is initialized, not at import time.
+"""
+from typing import Any, Optional
+
+from spacy.util import registry
+from thinc.api import Model
+
+
+@registry.architectures("spacy_elmo_w2v.SkipGram.v1")
+def build_skipgram(width: int = 100) -> Model:
+    """A skip-gram (SGNS) model of ``width``-dimensional input and output vectors.
+
+    In: a ``SGNSBatch`` (centers, their windows, context mask, shared noise
+    words). Out: the batch's mean negative-sampling loss as a 0-d array; its
+    backprop accumulates gradients into the torch embedding tables.
+
+    The vocabulary size (dim ``nV``) is set by the component before
+    ``initialize``, which builds the wrapped torch ``SkipGramModel``.
+    """
+    return Model(
+        "skipgram",
+        _forward_inner,
+        init=_init_skipgram,
+        dims={"nO": width, "nV": None},
+        layers=[],
+    )
+
+
+def _init_skipgram(model: Model, X: Optional[Any] = None, Y: Optional[Any] = None) -> None:
+    if model.layers:
+        return
+    from thinc.api import PyTorchWrapper
+
+    from .skipgram.model import SkipGramModel
+    from .torch_utils import loss_input, loss_output
+
+    torch_model = SkipGramModel(model.get_dim("nV"), model.get_dim("nO"))
+    model._layers.append(
+        PyTorchWrapper(torch_model, convert_inputs=loss_input, convert_outputs=loss_output)
+    )
+
+
+def _forward_inner(model: Model, X: Any, is_train: bool):
+    return model.layers[0](X, is_train)

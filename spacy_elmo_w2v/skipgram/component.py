@@ -1,0 +1,343 @@
+"""The ``skipgram_vectors`` pipeline component.
+
+A trainable pipe whose word vectors live in ``nlp.vocab.vectors`` (keys are
+normalized words, looked up by ``NORM``), so ``doc[i].vector``,
+``doc.similarity`` and ``nlp.vocab.vectors.most_similar`` work. The fast
+pretraining loop (``python -m spacy_elmo_w2v pretrain-skipgram``) and
+``nlp.update`` train the same torch module.
+
+This module is behind the ``spacy_factories`` entry point: it must not import
+torch at import time.
+"""
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+
+import numpy as np
+import srsly
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc
+from spacy.strings import get_string_id
+from spacy.training import Example
+from spacy.util import ensure_path
+from spacy.vectors import Vectors
+from spacy.vocab import Vocab
+from thinc.api import Config, Model, Optimizer
+
+from ..corpus import TokenizedCorpus, build_vocab, encode_corpus, tokens_of_docs
+from ..errors import UserInputError
+from ..normalize import Normalizer
+from ..vocab import Vocabulary
+
+DEFAULT_MODEL_CONFIG = """
+[model]
+@architectures = "spacy_elmo_w2v.SkipGram.v1"
+width = 100
+"""
+DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
+
+
+@Language.factory(
+    "skipgram_vectors",
+    assigns=["token.norm"],
+    default_config={
+        "model": DEFAULT_MODEL,
+        "normalizer": {"@misc": "spacy_elmo_w2v.PTBNormalizer.v1"},
+        "min_count": 10,
+        "window": 5,
+        "negative": 5,
+        "subsample": 1e-4,
+        "noise_samples": 128,
+        "seed": 0,
+    },
+    default_score_weights={},
+)
+def make_skipgram_vectors(
+    nlp: Language,
+    name: str,
+    model: Model,
+    normalizer: Normalizer,
+    min_count: int,
+    window: int,
+    negative: int,
+    subsample: float,
+    noise_samples: int,
+    seed: int,
+) -> "SkipGramVectors":
+    """Create a ``skipgram_vectors`` component.
+
+    model: the skip-gram model (``spacy_elmo_w2v.SkipGram.v1``; its ``width``
+        is the vector width).
+    normalizer: maps a token's text to its vocabulary key, the same way in
+        training and in lookups (default: lowercase, numbers -> "N").
+    min_count: words seen fewer times become ``<unk>``, which has no vector.
+    window: the largest window radius; each center draws one from 1..window.
+    negative: noise words per (center, context) pair.
+    subsample: threshold t of frequent-word subsampling (keep probability
+        sqrt(t / f)); 0 turns it off.
+    noise_samples: noise words drawn per batch and shared by all its centers.
+    seed: seeds the samplers used by ``update``.
+    """
+    return SkipGramVectors(
+        nlp.vocab,
+        model,
+        name,
+        normalizer=normalizer,
+        min_count=min_count,
+        window=window,
+        negative=negative,
+        subsample=subsample,
+        noise_samples=noise_samples,
+        seed=seed,
+    )
+
+
+class SkipGramVectors(TrainablePipe):
+    """Skip-gram (word2vec SGNS) vectors, trained in spaCy, stored in ``vocab.vectors``."""
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str = "skipgram_vectors",
+        *,
+        normalizer: Normalizer,
+        min_count: int = 10,
+        window: int = 5,
+        negative: int = 5,
+        subsample: float = 1e-4,
+        noise_samples: int = 128,
+        seed: int = 0,
+    ) -> None:
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.normalizer = normalizer
+        self.words: Optional[Vocabulary] = None
+        self.cfg: Dict[str, Any] = {
+            "min_count": min_count,
+            "window": window,
+            "negative": negative,
+            "subsample": subsample,
+            "noise_samples": noise_samples,
+            "seed": seed,
+        }
+        self._generator = None
+
+    # -- running -----------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        """Set ``token.norm_`` to the normalized form, the key of its vector."""
+        normalize = self.normalizer
+        for token in doc:
+            token.norm_ = normalize(token.text)
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterable[Doc]:
+        for doc in stream:
+            yield self(doc)
+
+    # -- training ----------------------------------------------------------
+    @property
+    def is_initialized(self) -> bool:
+        return self.words is not None
+
+    @property
+    def torch_model(self):
+        """The torch ``SkipGramModel`` (after ``initialize``)."""
+        from ..torch_utils import torch_module
+
+        self._require_initialized()
+        return torch_module(self.model)
+
+    def initialize(
+        self,
+        get_examples: Optional[Callable[[], Iterable[Example]]] = None,
+        *,
+        nlp: Optional[Language] = None,
+        corpus: Optional[TokenizedCorpus] = None,
+    ) -> None:
+        """Build the vocabulary and a fresh model.
+
+        get_examples: training examples (as from ``spacy train``); their
+            reference docs' tokens are the corpus.
+        corpus: alternatively, a :class:`TokenizedCorpus` (the pretraining
+            CLI passes the whole training file this way).
+        """
+        if corpus is None:
+            if get_examples is None:
+                raise UserInputError(f"{self.name}.initialize needs get_examples or a corpus to build its vocabulary.")
+            tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
+            corpus = TokenizedCorpus(tokens, lengths, source="the training examples")
+        self.words = build_vocab(corpus, self.normalizer, self.cfg["min_count"])
+        self.model.set_dim("nV", len(self.words))
+        self.model.initialize()
+        self.sync_vectors()
+
+    def _require_initialized(self) -> None:
+        if self.words is None:
+            raise ValueError(
+                f"The {self.name} component is not initialized: call nlp.initialize() "
+                f"or train it with `python -m spacy_elmo_w2v pretrain-skipgram`."
+            )
+
+    def encode(self, corpus: TokenizedCorpus) -> Tuple[np.ndarray, np.ndarray]:
+        """Ids and sentence index of a corpus, in this component's vocabulary."""
+        self._require_initialized()
+        encoded = encode_corpus(corpus, self.words, self.normalizer)
+        return encoded.ids, encoded.sentence_index()
+
+    def update(
+        self,
+        examples: Iterable[Example],
+        *,
+        drop: float = 0.0,
+        sgd: Optional[Optimizer] = None,
+        losses: Optional[Dict[str, float]] = None,
+    ) -> Dict[str, float]:
+        """One skip-gram step on the examples' predicted docs (all their pairs in one batch)."""
+        import torch
+
+        from .sampler import keep_probabilities, noise_distribution, sample_epoch
+        from .train import iter_batches, make_stream
+
+        if losses is None:
+            losses = {}
+        losses.setdefault(self.name, 0.0)
+        self._require_initialized()
+        tokens, lengths = tokens_of_docs(eg.predicted for eg in examples)
+        if not tokens:
+            return losses
+        ids, sentences = self.encode(TokenizedCorpus(tokens, lengths))
+        device = next(self.torch_model.parameters()).device
+        stream = make_stream(ids, sentences, len(self.words), self.words.unk_id, device)
+        if len(stream.ids) == 0:
+            return losses
+        if self._generator is None or self._generator.device != device:
+            self._generator = torch.Generator(device=device).manual_seed(self.cfg["seed"])
+        counts = self.words.counts.copy()
+        counts[self.words.unk_id] = 0
+        sample = sample_epoch(
+            stream.ids, stream.sentences, keep_probabilities(counts, self.cfg["subsample"]).to(device),
+            self.cfg["window"], self._generator,
+        )
+        if len(sample) == 0:
+            return losses
+        (batch,) = iter_batches(
+            sample, self.cfg["window"], len(sample), noise_distribution(counts).to(device),
+            self.cfg["noise_samples"], self.cfg["negative"], self._generator,
+        )
+        loss, backprop = self.model.begin_update(batch)
+        backprop(np.ones((), dtype="float32"))
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += float(loss)
+        return losses
+
+    def finish_update(self, sgd: Optimizer) -> None:
+        super().finish_update(sgd)
+        self.sync_vectors()
+
+    def get_loss(self, examples, scores):  # pragma: no cover - the loss is computed in update
+        raise NotImplementedError("skipgram_vectors computes its loss inside update()")
+
+    # -- vectors -----------------------------------------------------------
+    def sync_vectors(self) -> None:
+        """Copy the trained input vectors into ``vocab.vectors`` (``<unk>`` excluded)."""
+        self._require_initialized()
+        weights = self.torch_model.input.weight.detach().float().cpu().numpy()
+        rows = [i for i, w in enumerate(self.words.words) if i != self.words.unk_id]
+        keys = [self.vocab.strings.add(self.words.words[i]) for i in rows]
+        # With attr NORM, vocab.get_vector(norm) reads the norm of the lexeme
+        # `norm`: make every key its own norm ("N" would otherwise become "n").
+        for i in rows:
+            lexeme = self.vocab[self.words.words[i]]
+            if lexeme.norm_ != lexeme.orth_:
+                lexeme.norm_ = lexeme.orth_
+        self.vocab.vectors = Vectors(
+            strings=self.vocab.strings,
+            data=np.ascontiguousarray(weights[rows]),
+            keys=keys,
+            name=self.name,
+            attr="NORM",
+        )
+
+    def most_similar(self, word: str, n: int = 5) -> List[Tuple[str, float]]:
+        """The ``n`` words nearest to ``word`` by cosine similarity, with their scores.
+
+        ``word`` is normalized first ("Chip" finds "chip"); raises ``KeyError``
+        if it has no vector.
+        """
+        vectors = self.vocab.vectors
+        norm = self.normalizer(word)
+        key = get_string_id(norm)
+        if key not in vectors:
+            raise KeyError(f"{word!r} (normalized: {norm!r}) has no vector in {self.name}")
+        data = vectors.data
+        norms = np.linalg.norm(data, axis=1)
+        norms[norms == 0] = 1.0
+        query = vectors[key]
+        sims = data @ query / (norms * max(float(np.linalg.norm(query)), 1e-12))
+        row = vectors.find(key=key)
+        sims[row] = -np.inf
+        top = np.argsort(-sims)[:n]
+        row_to_word = {r: self.vocab.strings[k] for k, r in vectors.key2row.items()}
+        return [(row_to_word[int(r)], float(sims[r])) for r in top]
+
+    def to_word2vec(self, path: Union[str, Path]) -> None:
+        """Write the vectors in word2vec text format (``spacy init vectors``, gensim read it)."""
+        from .export import write_word2vec
+
+        write_word2vec(self.vocab.vectors, self.vocab.strings, path)
+
+    # -- serialization -----------------------------------------------------
+    def _state(self) -> Dict[str, Any]:
+        self._require_initialized()
+        return {"cfg": self.cfg, "words": self.words.to_dict(), "width": self.model.get_dim("nO")}
+
+    def _load_state(self, state: Dict[str, Any]) -> None:
+        self.cfg.update(state["cfg"])
+        self.words = Vocabulary.from_dict(state["words"])
+        if self.model.get_dim("nO") != state["width"]:
+            raise ValueError(
+                f"{self.name}: saved vectors have width {state['width']} but the config says "
+                f"{self.model.get_dim('nO')}; set [components.{self.name}.model] width = {state['width']}."
+            )
+        if not self.model.has_dim("nV") or self.model.get_dim("nV") is None:
+            self.model.set_dim("nV", len(self.words))
+        self.model.initialize()
+
+    def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
+        """Serialize the component (its state, the model and, unless excluded, the vocab)."""
+        self.sync_vectors()
+        data = {"state": self._state(), "model": self.model.to_bytes()}
+        if "vocab" not in exclude:
+            data["vocab"] = self.vocab.to_bytes(exclude=exclude)
+        return srsly.msgpack_dumps(data)
+
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "SkipGramVectors":
+        data = srsly.msgpack_loads(bytes_data)
+        if "vocab" in data and "vocab" not in exclude:
+            self.vocab.from_bytes(data["vocab"], exclude=exclude)
+        self._load_state(data["state"])
+        self.model.from_bytes(data["model"])
+        self.sync_vectors()  # spaCy saves Vectors.attr only for floret vectors: set NORM again
+        return self
+
+    def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
+        """Write ``state.json``, ``model`` and (unless excluded) ``vocab`` under ``path``."""
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.sync_vectors()
+        srsly.write_json(path / "state.json", self._state())
+        self.model.to_disk(path / "model")
+        if "vocab" not in exclude:
+            self.vocab.to_disk(path / "vocab", exclude=exclude)
+
+    def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "SkipGramVectors":
+        path = ensure_path(path)
+        if (path / "vocab").exists() and "vocab" not in exclude:
+            self.vocab.from_disk(path / "vocab", exclude=exclude)
+        self._load_state(srsly.read_json(path / "state.json"))
+        self.model.from_disk(path / "model")
+        self.sync_vectors()  # spaCy saves Vectors.attr only for floret vectors: set NORM again
+        return self
