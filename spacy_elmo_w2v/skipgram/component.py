@@ -127,6 +127,10 @@ class SkipGramVectors(TrainablePipe):
     # -- running -----------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         """Set ``token.norm_`` to the normalized form, the key of its vector."""
+        if doc.vocab is not self.vocab and self.is_initialized:
+            # Sourced from another pipeline: our vectors belong in this one's vocab.
+            self.vocab = doc.vocab
+            self.sync_vectors()
         normalize = self.normalizer
         for token in doc:
             token.norm_ = normalize(token.text)

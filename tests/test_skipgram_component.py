@@ -1,0 +1,156 @@
+"""The skipgram_vectors component: vectors in the vocab, lookups, updates, round trips."""
+import numpy as np
+import pytest
+import spacy
+from spacy.training import Example
+from thinc.api import Adam
+
+from .conftest import ANIMALS, VEHICLES, toy_sentences
+
+
+@pytest.fixture(scope="module")
+def nlp(toy_skipgram_dir):
+    return spacy.load(toy_skipgram_dir)
+
+
+def test_trained_vectors_are_in_the_vocab(nlp):
+    vectors = nlp.vocab.vectors
+    assert vectors.shape[1] == 16
+    assert nlp.vocab.strings["cat"] in vectors
+
+
+def test_token_vector_is_found_through_the_normalizer(nlp):
+    doc = nlp("Cat cat CAT")
+    assert doc[0].has_vector
+    np.testing.assert_array_equal(doc[0].vector, doc[1].vector)
+    np.testing.assert_array_equal(doc[2].vector, nlp.vocab.vectors[nlp.vocab.strings["cat"]])
+
+
+def test_numbers_find_the_number_token(tmp_path):
+    """"1987" and "1,987.5" look up the vector of "N", as in the PTB corpus."""
+    from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
+
+    from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(f"the cat ate N fish in N" for _ in range(50)) + "\n")
+    nlp = pretrain_skipgram(
+        CONFIGS / "skipgram.cfg", tmp_path / "out",
+        overrides={"paths.train": str(corpus), **TOY_SKIPGRAM_OVERRIDES, "training.max_epochs": 1},
+        progress=False,
+    )
+    for loaded in (nlp, spacy.load(tmp_path / "out")):
+        doc = loaded("In 1987 , 1,987.5 cats")
+        expected = loaded.vocab.vectors[loaded.vocab.strings["N"]]
+        assert doc[1].has_vector and doc[3].has_vector
+        np.testing.assert_array_equal(doc[1].vector, expected)
+        np.testing.assert_array_equal(doc[3].vector, expected)
+
+
+def test_out_of_vocabulary_tokens_have_no_vector(nlp):
+    doc = nlp("cat xyzzyq")
+    assert doc[0].has_vector
+    assert not doc[1].has_vector
+    assert doc[1].vector_norm == 0
+
+
+def test_similarity_ranks_related_words_higher(nlp):
+    cat, dog, car = (nlp(w) for w in ("cat", "dog", "car"))
+    assert cat.similarity(dog) > cat.similarity(car)
+
+
+def test_most_similar_takes_and_returns_words(nlp):
+    pipe = nlp.get_pipe("skipgram_vectors")
+    top = pipe.most_similar("Cat", n=4)
+    words = [w for w, _ in top]
+    assert len(top) == 4 and "cat" not in words
+    assert sum(w in ANIMALS for w in words) >= 3
+    scores = [s for _, s in top]
+    assert scores == sorted(scores, reverse=True)
+    with pytest.raises(KeyError, match="xyzzyq"):
+        pipe.most_similar("xyzzyq")
+
+
+def test_to_bytes_round_trip_is_exact(nlp):
+    nlp2 = spacy.blank("en")
+    pipe2 = nlp2.add_pipe("skipgram_vectors", config={"model": {"width": 16}})
+    pipe2.from_bytes(nlp.get_pipe("skipgram_vectors").to_bytes())
+    np.testing.assert_array_equal(nlp2.vocab.vectors.data, nlp.vocab.vectors.data)
+    assert list(nlp2.vocab.vectors.keys()) == list(nlp.vocab.vectors.keys())
+    assert pipe2.words.to_dict() == nlp.get_pipe("skipgram_vectors").words.to_dict()
+    np.testing.assert_array_equal(nlp2("Dog")[0].vector, nlp("Dog")[0].vector)
+
+
+def test_to_disk_round_trip_is_exact(nlp, tmp_path):
+    nlp.to_disk(tmp_path / "p")
+    nlp2 = spacy.load(tmp_path / "p")
+    np.testing.assert_array_equal(nlp2.vocab.vectors.data, nlp.vocab.vectors.data)
+    src = nlp.get_pipe("skipgram_vectors").torch_model.state_dict()
+    dst = nlp2.get_pipe("skipgram_vectors").torch_model.state_dict()
+    for name in src:
+        assert (src[name] == dst[name]).all()
+
+
+def test_pipeline_bytes_round_trip_is_exact(nlp):
+    nlp2 = spacy.blank("en")
+    nlp2.add_pipe("skipgram_vectors", config={"model": {"width": 16}})
+    nlp2.from_bytes(nlp.to_bytes())
+    np.testing.assert_array_equal(nlp2("1987 Horse")[1].vector, nlp("horse")[0].vector)
+
+
+def test_component_can_be_sourced_into_another_pipeline(toy_skipgram_dir):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("skipgram_vectors", source=spacy.load(toy_skipgram_dir))
+    assert nlp("cat")[0].has_vector
+
+
+def test_nlp_update_trains_the_vectors():
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe(
+        "skipgram_vectors",
+        config={"min_count": 1, "subsample": 0.0, "noise_samples": 32, "window": 3, "model": {"width": 16}},
+    )
+    examples = [Example.from_dict(nlp.make_doc(" ".join(s)), {}) for s in toy_sentences(600)]
+    nlp.initialize(lambda: examples)
+    optimizer = Adam(0.01)  # spaCy's default (lr 0.001) learns too slowly for a short test
+    before = nlp.vocab.vectors.data.copy()
+    history = []
+    for _ in range(15):
+        losses = {}
+        for start in range(0, len(examples), 100):
+            nlp.update(examples[start : start + 100], sgd=optimizer, losses=losses)
+        history.append(losses["skipgram_vectors"])
+    assert history[-1] < history[0]
+    assert not np.array_equal(before, nlp.vocab.vectors.data)
+    cat, dog, car = (nlp(w) for w in ("cat", "dog", "car"))
+    assert cat.similarity(dog) > cat.similarity(car)
+
+
+def test_uninitialized_component_says_how_to_fix_it():
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe("skipgram_vectors")
+    with pytest.raises(ValueError, match="initialize"):
+        pipe.to_bytes()
+
+
+def test_word2vec_export_round_trips(nlp, tmp_path):
+    path = tmp_path / "vectors.txt"
+    nlp.get_pipe("skipgram_vectors").to_word2vec(path)
+    lines = path.read_text(encoding="utf8").splitlines()
+    n, width = map(int, lines[0].split())
+    assert (n, width) == nlp.vocab.vectors.shape
+    word, *values = lines[1].split(" ")
+    np.testing.assert_allclose(
+        np.array(values, dtype="float32"), nlp.vocab.vectors[nlp.vocab.strings[word]], rtol=1e-5, atol=1e-6
+    )
+
+
+def test_word2vec_export_is_read_by_spacy_init_vectors(nlp, tmp_path):
+    from spacy.training.initialize import convert_vectors
+
+    path = tmp_path / "vectors.txt"
+    nlp.get_pipe("skipgram_vectors").to_word2vec(path)
+    blank = spacy.blank("en")
+    convert_vectors(blank, path, truncate=0, prune=-1)
+    key = blank.vocab.strings["horse"]
+    np.testing.assert_allclose(blank.vocab.vectors[key], nlp.vocab.vectors[nlp.vocab.strings["horse"]], rtol=1e-5, atol=1e-6)

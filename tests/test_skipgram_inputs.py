@@ -1,0 +1,165 @@
+"""Bad input gets an error that names the problem and the fix; failed runs leave no OUTPUT_DIR."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from spacy_elmo_w2v.corpus import read_corpus
+from spacy_elmo_w2v.errors import UserInputError
+from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
+
+from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES
+
+CONFIG = CONFIGS / "skipgram.cfg"
+
+
+def _pretrain(train, out, **extra):
+    overrides = {"paths.train": str(train), **TOY_SKIPGRAM_OVERRIDES, "training.max_epochs": 1, **extra}
+    return pretrain_skipgram(CONFIG, out, overrides=overrides, progress=False)
+
+
+def test_missing_corpus_names_the_file(tmp_path):
+    with pytest.raises(UserInputError, match=r"not found: .*nope\.txt.*--paths\.train"):
+        _pretrain(tmp_path / "nope.txt", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_corpus_names_the_file(tmp_path):
+    path = tmp_path / "secret.txt"
+    path.write_text("a b c\n")
+    path.chmod(0)
+    with pytest.raises(UserInputError, match="permission denied"):
+        read_corpus(path)
+
+
+def test_a_directory_given_as_corpus_is_read_file_by_file(tmp_path):
+    (tmp_path / "a.txt").write_text("one two\n")
+    (tmp_path / "b.txt").write_text("three\n")
+    corpus = read_corpus(tmp_path)
+    assert corpus.tokens == ["one", "two", "three"] and corpus.lengths.tolist() == [2, 1]
+
+
+@pytest.mark.parametrize("content", ["", "\n\n   \n"])
+def test_empty_corpus_is_an_error(tmp_path, content):
+    path = tmp_path / "empty.txt"
+    path.write_text(content)
+    with pytest.raises(UserInputError, match=r"empty\.txt contains no tokens"):
+        _pretrain(path, tmp_path / "out")
+
+
+def test_blank_lines_are_skipped(tmp_path):
+    path = tmp_path / "gaps.txt"
+    path.write_text("a b\n\n  \nc d e\n\n")
+    corpus = read_corpus(path)
+    assert corpus.tokens == ["a", "b", "c", "d", "e"]
+    assert corpus.lengths.tolist() == [2, 3]
+
+
+def test_non_utf8_bytes_name_the_line_and_the_fix(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("fine line\ncaf\xe9 au lait\n".encode("latin-1"))
+    with pytest.raises(UserInputError, match=r"latin1\.txt is not UTF-8: byte 0xe9 on line 2.*iconv"):
+        read_corpus(path)
+
+
+def test_vocabulary_emptied_by_min_count_says_to_lower_it(tmp_path):
+    path = tmp_path / "tiny.txt"
+    path.write_text("a b c\n")
+    with pytest.raises(UserInputError, match="min_count=50"):
+        _pretrain(path, tmp_path / "out", **{"components.skipgram_vectors.min_count": 50})
+
+
+def test_existing_output_dir_is_not_overwritten(tmp_path, toy_corpus_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    with pytest.raises(UserInputError, match="already exists.*--overwrite"):
+        _pretrain(toy_corpus_path, out)
+    assert (out / "keep.txt").read_text() == "precious"
+
+
+def test_overwrite_replaces_an_existing_output_dir(tmp_path, toy_corpus_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    pretrain_skipgram(
+        CONFIG, out, overwrite=True, progress=False,
+        overrides={"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "training.max_epochs": 1},
+    )
+    assert (out / "config.cfg").exists() and not (out / "old.txt").exists()
+
+
+def test_a_failed_save_leaves_no_output_dir(tmp_path, toy_corpus_path, monkeypatch):
+    from spacy.language import Language
+
+    def broken_to_disk(self, path, **kwargs):
+        (path / "half-written").write_text("x")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Language, "to_disk", broken_to_disk)
+    with pytest.raises(OSError, match="disk full"):
+        _pretrain(toy_corpus_path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert (tmp_path / "out.partial" / "half-written").exists()
+
+
+def test_missing_train_path_says_how_to_give_one(tmp_path):
+    with pytest.raises(UserInputError, match="--paths.train"):
+        pretrain_skipgram(CONFIG, tmp_path / "out", overrides={}, progress=False)
+
+
+def test_unknown_training_setting_is_named(tmp_path, toy_corpus_path):
+    with pytest.raises(UserInputError, match="unknown keys \\['epochs'\\]"):
+        _pretrain(toy_corpus_path, tmp_path / "out", **{"training.epochs": 3})
+
+
+def test_gpu_request_without_cuda_falls_back_to_cpu(capsys):
+    import torch
+
+    from spacy_elmo_w2v.device import resolve_device
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert resolve_device(0).type == "cpu"
+    assert "no CUDA device is available" in capsys.readouterr().out
+
+
+def _run_cli(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "spacy_elmo_w2v", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, timeout=300,
+    )
+
+
+def test_cli_reports_user_errors_without_a_traceback(tmp_path):
+    result = _run_cli("pretrain-skipgram", CONFIG, tmp_path / "out", "--paths.train", tmp_path / "missing.txt")
+    assert result.returncode == 1
+    assert "Corpus file not found" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_trains_evaluates_and_exports(tmp_path, toy_corpus_path):
+    out = tmp_path / "out"
+    overrides = [x for k, v in TOY_SKIPGRAM_OVERRIDES.items() for x in (f"--{k}", str(v))]
+    result = _run_cli(
+        "pretrain-skipgram", CONFIG, out, "--paths.train", toy_corpus_path, "--gpu-id", "0", "--no-progress",
+        *overrides,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (out / "config.cfg").exists() and (out / "training_log.json").exists()
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("cat dog 9.0\ncar bus 8.5\ncat car 1.0\ndog truck 1.5\nunicorn cat 5.0\n")
+    result = _run_cli("evaluate-similarity", out, pairs, "--probes", "cat,car", "--output", tmp_path / "m.json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    import srsly
+
+    metrics = srsly.read_json(tmp_path / "m.json")
+    assert metrics["covered"] == 4 and metrics["total"] == 5
+    assert metrics["spearman"] > 0.5
+    assert "cat:" in result.stdout
+    result = _run_cli("export-word2vec", out, tmp_path / "v.txt")
+    assert result.returncode == 0, result.stdout + result.stderr
+    header = (tmp_path / "v.txt").read_text().splitlines()[0]
+    assert header == "17 16"  # 17 toy words (<unk> has no vector), width 16
