@@ -18,6 +18,12 @@ def test_factories_and_architectures_are_registered_as_entry_points():
                 assert callable(ep.load())
 
 
+def _run_python(code: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def test_add_pipe_works_without_importing_our_package():
     code = (
         "import spacy, sys\n"
@@ -25,9 +31,7 @@ def test_add_pipe_works_without_importing_our_package():
         "nlp.add_pipe('skipgram_vectors')\n"
         "print(nlp.pipe_names)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "skipgram_vectors" in result.stdout
+    assert "skipgram_vectors" in _run_python(code).stdout
 
 
 def test_entry_point_modules_do_not_import_torch():
@@ -46,6 +50,4 @@ def test_entry_point_modules_do_not_import_torch():
         "        nlp.add_pipe(name)\n"
         "print('ok', nlp.pipe_names)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "skipgram_vectors" in result.stdout
+    assert "skipgram_vectors" in _run_python(code).stdout

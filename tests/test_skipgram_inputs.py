@@ -162,4 +162,4 @@ def test_cli_trains_evaluates_and_exports(tmp_path, toy_corpus_path):
     result = _run_cli("export-word2vec", out, tmp_path / "v.txt")
     assert result.returncode == 0, result.stdout + result.stderr
     header = (tmp_path / "v.txt").read_text().splitlines()[0]
-    assert header == "17 16"  # 17 toy words (<unk> has no vector), width 16
+    assert header == "27 16"  # the 27 toy words (<unk> has no vector), width 16
