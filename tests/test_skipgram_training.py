@@ -5,7 +5,7 @@ from torch.nn import functional as F
 
 from spacy_elmo_w2v.corpus import TokenizedCorpus, build_vocab, encode_corpus
 from spacy_elmo_w2v.normalize import PTBNormalizer
-from spacy_elmo_w2v.skipgram.model import SkipGramModel, sgns_loss
+from spacy_elmo_w2v.skipgram.model import SGNSBatch, SkipGramModel, sgns_loss
 from spacy_elmo_w2v.skipgram.train import make_stream, train_skipgram
 
 from .conftest import ANIMALS, VEHICLES, toy_sentences
@@ -26,26 +26,59 @@ TRAIN_KW = dict(
 )
 
 
-def test_sgns_loss_matches_a_direct_computation_over_pairs():
-    torch.manual_seed(0)
-    B, w, d, M, K = 4, 2, 3, 6, 5
-    c = torch.randn(B, d)
-    win = torch.randn(B + 2 * w, d)
-    noise = torch.randn(M, d)
-    mask = torch.rand(B, 2 * w + 1) > 0.4
+def _random_batch(V=12, B=4, w=2, M=6, K=5, dtype=torch.float64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    w_in = torch.randn(V, 3, dtype=dtype, generator=g, requires_grad=True)
+    w_out = torch.randn(V, 3, dtype=dtype, generator=g, requires_grad=True)
+    mask = torch.rand(B, 2 * w + 1, generator=g) > 0.4
     mask[:, w] = False
-    got = sgns_loss(c, win, mask, noise, K)
-    pos = neg = 0.0
+    batch = SGNSBatch(
+        centers=torch.randint(0, V, (B,), generator=g),
+        window_words=torch.randint(0, V, (B + 2 * w,), generator=g),
+        context_mask=mask,
+        noise=torch.randint(0, V, (M,), generator=g),
+        negatives_per_pair=K,
+    )
+    return w_in, w_out, batch
+
+
+def _direct_loss(w_in, w_out, batch):
+    """The loss written pair by pair, for comparison."""
+    B, C = batch.context_mask.shape
+    K, M = batch.negatives_per_pair, batch.noise.shape[0]
+    total = 0.0
     n_pairs = 0
     for i in range(B):
-        for j in range(2 * w + 1):
-            if mask[i, j]:
+        c = w_in[batch.centers[i]]
+        for j in range(C):
+            if batch.context_mask[i, j]:
                 n_pairs += 1
-                pos += -F.logsigmoid(c[i] @ win[i + j])
-                neg += (K / M) * sum(-F.logsigmoid(-(c[i] @ noise[m])) for m in range(M))
-    expected = (pos + neg) / (n_pairs * (1 + K))
-    # the noise product may run in bfloat16: allow its rounding
-    assert torch.allclose(got, expected, rtol=2e-2)
+                total = total - F.logsigmoid(c @ w_out[batch.window_words[i + j]])
+                for m in range(M):
+                    total = total - (K / M) * F.logsigmoid(-(c @ w_out[batch.noise[m]]))
+    return total / (n_pairs * (1 + K))
+
+
+def test_sgns_loss_matches_a_direct_computation_over_pairs():
+    w_in, w_out, batch = _random_batch()
+    assert torch.allclose(sgns_loss(w_in, w_out, batch), _direct_loss(w_in, w_out, batch))
+
+
+def test_sgns_gradients_match_autograd_of_the_direct_loss():
+    w_in, w_out, batch = _random_batch(seed=3)
+    sgns_loss(w_in, w_out, batch).backward()
+    got = (w_in.grad.clone(), w_out.grad.clone())
+    w_in.grad = w_out.grad = None
+    _direct_loss(w_in, w_out, batch).backward()
+    assert torch.allclose(got[0], w_in.grad) and torch.allclose(got[1], w_out.grad)
+
+
+def test_sgns_loss_in_float32_stays_close_to_float64():
+    """float32 weights may multiply the noise words in bfloat16; the loss barely moves."""
+    w_in, w_out, batch = _random_batch(seed=5)
+    exact = sgns_loss(w_in, w_out, batch)
+    fast = sgns_loss(w_in.detach().float(), w_out.detach().float(), batch)
+    assert abs(float(fast) - float(exact)) < 0.02 * float(exact)
 
 
 def test_loss_falls_during_training():

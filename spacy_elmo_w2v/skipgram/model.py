@@ -40,10 +40,10 @@ class SkipGramModel(nn.Module):
     word2vec: input uniform in +-0.5/width, output zeros.
     """
 
-    def __init__(self, n_words: int, width: int, sparse: bool = False) -> None:
+    def __init__(self, n_words: int, width: int) -> None:
         super().__init__()
-        self.input = nn.Embedding(n_words, width, sparse=sparse)
-        self.output = nn.Embedding(n_words, width, sparse=sparse)
+        self.input = nn.Embedding(n_words, width)
+        self.output = nn.Embedding(n_words, width)
         with torch.no_grad():
             self.input.weight.uniform_(-0.5 / width, 0.5 / width)
             self.output.weight.zero_()
@@ -58,69 +58,95 @@ class SkipGramModel(nn.Module):
 
     def forward(self, batch: SGNSBatch) -> torch.Tensor:
         """The batch's skip-gram negative-sampling loss (a scalar, see :func:`sgns_loss`)."""
-        return sgns_loss(
-            self.input(batch.centers),
-            self.output(batch.window_words),
-            batch.context_mask,
-            self.output(batch.noise),
-            batch.negatives_per_pair,
-        )
+        return sgns_loss(self.input.weight, self.output.weight, batch)
 
 
 @functools.lru_cache(maxsize=None)
-def noise_matmul_dtype(device: torch.device) -> torch.dtype:
-    """The dtype of the centers x noise-words product on ``device``.
-
-    bfloat16 on GPUs and CPUs that multiply it natively (about 3x faster than
-    float32 here, with the same WordSim-353 score), float32 elsewhere.
-    """
+def _bf16_is_native(device: torch.device) -> bool:
     if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
+        return torch.cuda.is_bf16_supported()
     if device.type == "cpu" and torch.backends.mkldnn.is_available():
         try:
-            if torch.ops.mkldnn._is_mkldnn_bf16_supported():
-                return torch.bfloat16
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
         except (AttributeError, RuntimeError):
-            pass
-    return torch.float32
+            return False
+    return False
 
 
-def sgns_loss(
-    center_vecs: torch.Tensor,
-    window_vecs: torch.Tensor,
-    context_mask: torch.Tensor,
-    noise_vecs: torch.Tensor,
-    negatives_per_pair: int,
-) -> torch.Tensor:
+def noise_matmul_dtype(device: torch.device, dtype: torch.dtype = torch.float32) -> torch.dtype:
+    """The dtype of the centers x noise-words products for ``dtype`` weights on ``device``.
+
+    float32 weights multiply in bfloat16 on GPUs and CPUs that do it natively
+    (about 3x faster here, with the same WordSim-353 score); other weights
+    (float64 in gradient checks) keep their own dtype.
+    """
+    if dtype == torch.float32 and _bf16_is_native(device):
+        return torch.bfloat16
+    return dtype
+
+
+def sgns_loss(input_weight: torch.Tensor, output_weight: torch.Tensor, batch: SGNSBatch) -> torch.Tensor:
     """Skip-gram negative-sampling loss: mean binary cross-entropy per scored pair.
 
-    center_vecs: ``[B, d]`` input vectors of consecutive centers.
-    window_vecs: ``[B + 2w, d]`` output vectors of the padded stretch around
-        them (see :class:`SGNSBatch`); offset ``o`` of all centers is the
-        contiguous slice ``window_vecs[w + o : w + o + B]``.
-    context_mask: ``[B, 2w + 1]`` bool, which offsets are real context words.
-    noise_vecs: ``[M, d]`` output vectors of M noise words shared by the batch.
-    negatives_per_pair: K. Each center scores all M noise words (in bfloat16
-        where the hardware multiplies it natively, see
-        :func:`noise_matmul_dtype`), weighted by
-        ``n_contexts * K / M``: in expectation the same as K independent
-        negatives per (center, context) pair, as one matrix product (the
-        shared-negatives estimator of Ji et al., 2016).
+    input_weight, output_weight: the ``[V, d]`` center and context tables.
+    batch: consecutive centers, the padded stretch around them, which offsets
+        are context words, and M noise words shared by the batch (see
+        :class:`SGNSBatch`). Offset ``o`` of all centers is the contiguous
+        slice ``window[w + o : w + o + B]`` of the stretch's output vectors.
 
-    Returns (sum of positive BCE + weighted negative BCE) / (n_pairs * (1 + K)),
-    comparable to the masked BCE mean of the d2l reference.
+    Each center scores all M noise words, weighted by ``n_contexts * K / M``:
+    in expectation the same as K independent negatives per (center, context)
+    pair, as one matrix product (the shared-negatives estimator of Ji et al.,
+    2016). Returns (sum of positive BCE + weighted negative BCE) /
+    (n_pairs * (1 + K)), comparable to the masked BCE mean of the d2l
+    reference. Gradients are computed by hand (:class:`_SGNSLoss`) and land
+    in the two tables only at the rows the batch touches.
     """
-    n_centers = center_vecs.shape[0]
-    n_offsets = context_mask.shape[1]
-    pos_scores = torch.stack(
-        [(center_vecs * window_vecs[j : j + n_centers]).sum(1) for j in range(n_offsets)], dim=1
+    return _SGNSLoss.apply(
+        input_weight, output_weight, batch.centers, batch.window_words, batch.context_mask,
+        batch.noise, batch.negatives_per_pair,
     )
-    mask = context_mask.to(center_vecs.dtype)
-    pos_loss = (F.softplus(-pos_scores) * mask).sum()
-    n_ctx = mask.sum(1)
-    dtype = noise_matmul_dtype(center_vecs.device)
-    neg_scores = (center_vecs.to(dtype) @ noise_vecs.to(dtype).t()).float()
-    neg_weight = negatives_per_pair / noise_vecs.shape[0]
-    neg_loss = (F.softplus(neg_scores).sum(1) * n_ctx).sum() * neg_weight
-    n_pairs = n_ctx.sum().clamp_min(1.0)
-    return (pos_loss + neg_loss) / (n_pairs * (1 + negatives_per_pair))
+
+
+class _SGNSLoss(torch.autograd.Function):
+    """Forward and backward of :func:`sgns_loss` in a few bulk passes."""
+
+    @staticmethod
+    def forward(ctx, w_in, w_out, centers, window_words, context_mask, noise, negatives_per_pair):
+        n = centers.shape[0]
+        radius = (context_mask.shape[1] - 1) // 2
+        offsets = [j for j in range(context_mask.shape[1]) if j != radius]
+        c = w_in.index_select(0, centers)
+        o = w_out.index_select(0, window_words)
+        noise_vecs = w_out.index_select(0, noise)
+        scores = torch.stack([(c * o[j : j + n]).sum(1) for j in offsets])  # [2w, B]
+        mask = context_mask[:, offsets].t().to(c.dtype)
+        n_ctx = mask.sum(0)
+        dtype = noise_matmul_dtype(c.device, c.dtype)
+        neg_scores = (c.to(dtype) @ noise_vecs.to(dtype).t()).to(c.dtype)  # [B, M]
+        neg_weight = n_ctx * (negatives_per_pair / noise.shape[0])
+        norm = n_ctx.sum().clamp_min(1.0) * (1 + negatives_per_pair)
+        loss = ((F.softplus(-scores) * mask).sum() + (F.softplus(neg_scores).sum(1) * neg_weight).sum()) / norm
+        ctx.save_for_backward(c, o, noise_vecs, scores, mask, neg_scores, neg_weight, centers, window_words, noise)
+        ctx.norm, ctx.offsets, ctx.dtype = norm, offsets, dtype
+        ctx.shapes = (w_in.shape, w_out.shape)
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad_loss):
+        c, o, noise_vecs, scores, mask, neg_scores, neg_weight, centers, window_words, noise = ctx.saved_tensors
+        n = c.shape[0]
+        scale = grad_loss / ctx.norm
+        g_pos = torch.sigmoid(-scores).mul_(mask).mul_(-scale)  # d loss / d score, [2w, B]
+        g_neg = torch.sigmoid(neg_scores).mul_((neg_weight * scale)[:, None])  # [B, M]
+        dtype = ctx.dtype
+        g_c = (g_neg.to(dtype) @ noise_vecs.to(dtype)).to(c.dtype)
+        g_o = torch.zeros_like(o)
+        for k, j in enumerate(ctx.offsets):
+            g_c.addcmul_(o[j : j + n], g_pos[k][:, None])
+            g_o[j : j + n].addcmul_(c, g_pos[k][:, None])
+        g_noise = (g_neg.t().to(dtype) @ c.to(dtype)).to(c.dtype)
+        in_shape, out_shape = ctx.shapes
+        grad_in = c.new_zeros(in_shape).index_add_(0, centers, g_c)
+        grad_out = c.new_zeros(out_shape).index_add_(0, window_words, g_o).index_add_(0, noise, g_noise)
+        return grad_in, grad_out, None, None, None, None, None
