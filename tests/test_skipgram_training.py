@@ -120,3 +120,19 @@ def test_unknown_words_are_neither_centers_nor_contexts():
     assert stream.ids.tolist() == [1, 2, 3]
     assert stream.counts.tolist() == [0, 1, 1, 1]
     assert stream.n_corpus_tokens == 5
+
+
+def test_fused_adam_matches_torch_adam():
+    from spacy_elmo_w2v.skipgram.adam import FusedAdam
+
+    torch.manual_seed(0)
+    a = torch.nn.Parameter(torch.randn(5, 3))
+    b = torch.nn.Parameter(a.detach().clone())
+    ours, theirs = FusedAdam([a], lr=0.05), torch.optim.Adam([b], lr=0.05)
+    for step in range(4):
+        grad = torch.randn(5, 3)
+        a.grad, b.grad = grad.clone(), grad.clone()
+        ours.lr = theirs.param_groups[0]["lr"] = 0.05 / (step + 1)
+        ours.step()
+        theirs.step()
+    assert torch.allclose(a, b, atol=1e-6)

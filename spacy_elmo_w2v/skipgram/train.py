@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from .adam import FusedAdam
 from .model import SGNSBatch, SkipGramModel
 from .sampler import EpochSample, context_mask, draw_negatives, keep_probabilities, noise_distribution, sample_epoch
 
@@ -62,24 +63,16 @@ def iter_batches(
     """Cut one epoch's centers into consecutive batches of ``batch_size`` centers."""
     padded = sample.padded_words(window)
     n = len(sample)
+    mask = context_mask(sample.sentences, sample.radius, 0, n, window)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         yield SGNSBatch(
             centers=sample.words[start:stop],
             window_words=padded[start : stop + 2 * window],
-            context_mask=context_mask(sample.sentences, sample.radius, start, stop, window),
+            context_mask=mask[start:stop],
             noise=draw_negatives(noise, noise_samples, generator),
             negatives_per_pair=negatives_per_pair,
         )
-
-
-def make_adam(params, learn_rate: float) -> torch.optim.Optimizer:
-    """Adam with the fused kernel (one pass over all parameters) where torch has it."""
-    params = list(params)
-    try:
-        return torch.optim.Adam(params, lr=learn_rate, fused=True)
-    except (RuntimeError, TypeError):
-        return torch.optim.Adam(params, lr=learn_rate)
 
 
 @dataclass
@@ -126,7 +119,7 @@ def train_skipgram(
     generator = torch.Generator(device=device).manual_seed(seed)
     keep_prob = keep_probabilities(stream.counts, subsample).to(device)
     noise = noise_distribution(stream.counts).to(device)
-    optimizer = make_adam(model.parameters(), learn_rate)
+    optimizer = FusedAdam(model.parameters(), learn_rate)
     n_expected = float(keep_prob[stream.ids].sum()) if len(stream.ids) else 0.0
     total_steps = max(1, max_epochs * int(np.ceil(n_expected / batch_size)))
     log = TrainingLog()
@@ -146,10 +139,9 @@ def train_skipgram(
         n_batches = 0
         for batch in iter_batches(sample, window, batch_size, noise, noise_samples, negative, generator):
             frac = min(step / total_steps, 1.0)
-            for group in optimizer.param_groups:
-                group["lr"] = learn_rate + (final_learn_rate - learn_rate) * frac
+            optimizer.lr = learn_rate + (final_learn_rate - learn_rate) * frac
             loss = model(batch)
-            optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             epoch_loss += loss.detach()
