@@ -44,3 +44,8 @@ def overrides_from(ctx: typer.Context) -> dict:
         raise
     except Exception as e:
         raise UserInputError(f"Cannot parse config overrides {ctx.args}: {e}") from None
+
+
+@app.callback()
+def _main() -> None:
+    """Train skip-gram and ELMo embeddings inside spaCy."""
