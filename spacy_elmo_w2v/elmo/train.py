@@ -142,7 +142,8 @@ def train_epoch(
         bar.update(1)
         if i % 20 == 0:
             rate = tokens / max(time.perf_counter() - start, 1e-9)
-            fwd, bwd = float(out.fwd_nll) / max(out.n_fwd, 1), float(out.bwd_nll) / max(out.n_bwd, 1)
+            fwd = float(out.fwd_nll.detach()) / max(out.n_fwd, 1)
+            bwd = float(out.bwd_nll.detach()) / max(out.n_bwd, 1)
             bar.set_postfix(loss=f"{(fwd + bwd) / 2:.3f}", ppl_fwd=f"{np.exp(fwd):.1f}", ppl_bwd=f"{np.exp(bwd):.1f}", tok_s=f"{rate:.0f}")
         if deadline is not None and time.perf_counter() > deadline:
             finished = False
