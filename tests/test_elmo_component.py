@@ -101,7 +101,7 @@ def test_whitespace_tokens_get_zero_vectors_and_do_not_change_the_others(nlp):
 def test_unknown_words_read_as_unk(nlp):
     pipe = nlp.get_pipe("elmo_vectors")
     doc = nlp("the zyzzyva sat")
-    ids = pipe.token_ids(doc, np.arange(3))
+    ids = pipe.token_ids(doc)
     assert ids[1] == pipe.lm_vocab.unk_id
     assert np.isfinite(doc.tensor).all()
 
@@ -109,7 +109,7 @@ def test_unknown_words_read_as_unk(nlp):
 def test_tokens_are_normalized_like_the_training_corpus(nlp):
     pipe = nlp.get_pipe("elmo_vectors")
     doc = nlp("The 1,987 CAT")
-    ids = pipe.token_ids(doc, np.arange(3)).tolist()
+    ids = pipe.token_ids(doc).tolist()
     assert ids == pipe.lm_vocab.encode(["the", "N", "cat"]).tolist()
 
 

@@ -71,9 +71,12 @@ class BiLM(nn.Module):
         """
         stack = self.backward_lstm if backward else self.forward_lstm
         outputs, new_state = stack(self.dropout(self.encoder(inputs)), state)
+        top = self.dropout(outputs[-1])
         mask = targets != IGNORE
-        top = self.dropout(outputs[-1])[mask]
-        return self.head.nll(top, targets[mask]), int(mask.sum()), new_state
+        n = int(mask.sum())
+        if n == targets.numel():  # a stream chunk: every position has a target, no gather needed
+            return self.head.nll(top.reshape(n, -1), targets.reshape(n)), n, new_state
+        return self.head.nll(top[mask], targets[mask]), n, new_state
 
     def lm_output(self, batch: LMBatch, fwd_state: Optional[State] = None, bwd_state: Optional[State] = None) -> LMOutput:
         """Both directions' NLL on ``batch``, continuing from the given states."""

@@ -153,6 +153,7 @@ class ElmoVectors(TrainablePipe):
         }
         self.lm_vocab: Optional[Vocabulary] = None
         self._orth_to_id: Dict[int, int] = {}
+        self._device = None
 
     # -- the model ---------------------------------------------------------
     @property
@@ -190,23 +191,26 @@ class ElmoVectors(TrainablePipe):
         from ..device import resolve_device
 
         if self.cfg["gpu_id"] >= 0:
-            return resolve_device(self.cfg["gpu_id"])
+            if self._device is None:  # resolve (and warn about a missing GPU) once
+                self._device = resolve_device(self.cfg["gpu_id"])
+            return self._device
         if type(get_current_ops()).__name__ == "CupyOps" and torch.cuda.is_available():
             return torch.device("cuda", torch.cuda.current_device())
         return torch.device("cpu")
 
     # -- tokens to ids -----------------------------------------------------
-    def token_ids(self, doc: Doc, positions: np.ndarray) -> np.ndarray:
-        """Vocabulary ids of the tokens at ``positions`` (normalized; unknown -> ``<unk>``)."""
-        orths = doc.to_array("ORTH")[positions]
+    def token_ids(self, doc: Doc) -> np.ndarray:
+        """Vocabulary ids of all tokens of ``doc`` (normalized; unknown -> ``<unk>``)."""
+        orths = doc.to_array("ORTH").tolist()
         cache = self._orth_to_id
         vocab = self.lm_vocab
-        for orth in set(orths.tolist()) - cache.keys():
+        for orth in set(orths) - cache.keys():
             cache[orth] = vocab.index.get(self.normalizer(self.vocab.strings[orth]), vocab.unk_id)
-        return np.fromiter(map(cache.__getitem__, orths.tolist()), dtype=np.int64, count=len(orths))
+        return np.fromiter(map(cache.__getitem__, orths), dtype=np.int64, count=len(orths))
 
     def _windows_ids(self, docs: List[Doc], windows) -> List[np.ndarray]:
-        return [self.token_ids(docs[w.doc], w.tokens) for w in windows]
+        doc_ids = {d: self.token_ids(docs[d]) for d in {w.doc for w in windows}}
+        return [doc_ids[w.doc][w.tokens] for w in windows]
 
     # -- running -----------------------------------------------------------
     def predict(self, docs: Iterable[Doc]) -> List[Tuple[np.ndarray, Optional[np.ndarray]]]:

@@ -106,6 +106,16 @@ def _load_checkpoint(path: Path, output_dir: Path) -> Dict[str, Any]:
     return torch.load(path, map_location="cpu", weights_only=False)
 
 
+@dataclass
+class EpochResult:
+    """What one call of :func:`train_epoch` did: whether it reached the end of the
+    stream, how many tokens each direction was trained on, and how long it took."""
+
+    finished: bool
+    tokens: int
+    seconds: float
+
+
 def train_epoch(
     bilm: BiLM,
     ids: np.ndarray,
@@ -117,8 +127,8 @@ def train_epoch(
     scaler,
     deadline: Optional[float],
     desc: str,
-) -> bool:
-    """One pass over the training stream; returns False when the time budget ran out mid-epoch."""
+) -> EpochResult:
+    """One pass over the training stream, stopping early at ``deadline`` (a ``time.perf_counter()`` value)."""
     bilm.train()
     total = n_stream_batches(len(ids), settings.batch_size, settings.bptt)
     bar = tqdm(total=total, desc=desc, disable=not settings.progress, leave=False, dynamic_ncols=True)
@@ -149,7 +159,7 @@ def train_epoch(
             finished = False
             break
     bar.close()
-    return finished
+    return EpochResult(finished, tokens, time.perf_counter() - start)
 
 
 def pretrain_elmo(
@@ -231,7 +241,9 @@ def pretrain_elmo(
     deadline = t0 + 60 * settings.max_minutes if settings.max_minutes else None
     with atomic_output_dir(output_dir, overwrite=overwrite, keep_partial=resume) as tmp:
         for epoch in range(start_epoch, settings.max_epochs):
-            finished = train_epoch(bilm, train_ids, settings, optimizer, scheduler, device, autocast, scaler, deadline, f"epoch {epoch + 1}/{settings.max_epochs}")
+            finished = train_epoch(
+                bilm, train_ids, settings, optimizer, scheduler, device, autocast, scaler, deadline, f"epoch {epoch + 1}/{settings.max_epochs}"
+            ).finished
             ppl: Perplexity = evaluate_stream(bilm, dev_ids, settings.eval_batch_size, settings.bptt, device)
             history.append({"epoch": epoch + 1, "complete": finished, "seconds": time.perf_counter() - t0, **ppl.to_dict()})
             improved = ppl.mean < best_ppl

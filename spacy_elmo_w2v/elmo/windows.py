@@ -29,9 +29,10 @@ def doc_windows(docs: Sequence[Doc], max_length: int) -> List[Window]:
     for d, doc in enumerate(docs):
         if len(doc) == 0:
             continue
-        spans = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
-        for span in spans:
-            positions = np.asarray([t.i for t in span if not t.is_space], dtype=np.int64)
+        words = ~doc.to_array("IS_SPACE").astype(bool)
+        bounds = [(s.start, s.end) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc))]
+        for begin, end in bounds:
+            positions = begin + np.flatnonzero(words[begin:end]).astype(np.int64)
             for start in range(0, len(positions), max_length):
                 windows.append(Window(d, positions[start : start + max_length]))
     return windows
