@@ -34,9 +34,11 @@ def _init_skipgram(model: Model, X: Optional[Any] = None, Y: Optional[Any] = Non
         return
     from thinc.api import PyTorchWrapper
 
+    from .forking import make_torch_fork_safe
     from .skipgram.model import SkipGramModel
     from .torch_utils import loss_input, loss_output
 
+    make_torch_fork_safe()
     torch_model = SkipGramModel(model.get_dim("nV"), model.get_dim("nO"))
     model._layers.append(
         PyTorchWrapper(torch_model, convert_inputs=loss_input, convert_outputs=loss_output)

@@ -154,3 +154,21 @@ def test_word2vec_export_is_read_by_spacy_init_vectors(nlp, tmp_path):
     convert_vectors(blank, path, truncate=0, prune=-1)
     key = blank.vocab.strings["horse"]
     np.testing.assert_allclose(blank.vocab.vectors[key], nlp.vocab.vectors[nlp.vocab.strings["horse"]], rtol=1e-5, atol=1e-6)
+
+
+def test_static_vectors_survive_a_multiprocess_pipe(toy_skipgram_dir):
+    """Docs made by forked workers find their vectors (norms travel with the doc)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import spacy, numpy as np\n"
+        f"nlp = spacy.load({str(toy_skipgram_dir)!r})\n"
+        "docs = list(nlp.pipe(['Cat dog', 'car bus'] * 4, n_process=2, batch_size=2))\n"
+        "assert all(d[0].has_vector for d in docs)\n"
+        "assert np.array_equal(docs[0][0].vector, nlp('cat')[0].vector)\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("ok")

@@ -1,0 +1,35 @@
+"""``python -m spacy_elmo_w2v evaluate-perplexity MODEL FILE``."""
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ._util import app, reports_user_errors
+
+
+@app.command("evaluate-perplexity")
+@reports_user_errors
+def evaluate_perplexity_cli(
+    model: Path = typer.Argument(..., help="A pipeline with elmo_vectors (pretrain-elmo output)"),
+    data: Path = typer.Argument(..., help="Text file, one tokenized sentence per line (e.g. ptb.test.txt)"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the metrics as JSON here"),
+    batch_size: int = typer.Option(10, "--batch-size", help="Rows the stream is cut into"),
+    bptt: int = typer.Option(35, "--bptt", help="Tokens per chunk (the state is carried across chunks)"),
+    gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, -1 for CPU"),
+) -> None:
+    """Word-level perplexity (forward, backward, mean) of the biLM on FILE, with <eos> after each line."""
+    import srsly
+    from wasabi import msg
+
+    from ..corpus import read_corpus
+    from ..device import resolve_device
+    from ..elmo.lm import LanguageModel
+
+    lm = LanguageModel.from_pipeline(model, device=resolve_device(gpu_id))
+    ppl = lm.corpus_perplexity(read_corpus(data), batch_size=batch_size, bptt=bptt)
+    metrics = {"model": str(model), "data": str(data), **ppl.to_dict()}
+    msg.table([("forward", f"{ppl.fwd:.2f}"), ("backward", f"{ppl.bwd:.2f}"), ("mean", f"{ppl.mean:.2f}")], header=("perplexity", str(data.name)))
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(output, metrics)
+        msg.good(f"Wrote {output}")

@@ -1,0 +1,26 @@
+"""``python -m spacy_elmo_w2v pretrain-elmo CONFIG OUTPUT_DIR``."""
+from pathlib import Path
+
+import typer
+
+from ._util import OVERRIDES_SETTINGS, app, overrides_from, reports_user_errors
+
+
+@app.command("pretrain-elmo", context_settings=OVERRIDES_SETTINGS)
+@reports_user_errors
+def pretrain_elmo_cli(
+    ctx: typer.Context,
+    config_path: Path = typer.Argument(..., help="Config file, e.g. configs/elmo.cfg", dir_okay=False),
+    output_dir: Path = typer.Argument(..., help="Where to write the pipeline (spacy.load can load it)"),
+    gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, -1 for CPU"),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the checkpoint in OUTPUT_DIR.partial"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT_DIR if it exists"),
+) -> None:
+    """Pretrain the ELMo biLM and save a pipeline with the elmo_vectors component.
+
+    Config values can be overridden as in spaCy: --paths.train F --paths.dev F
+    --paths.vectors SKIPGRAM_PIPELINE --training.max_epochs 1.
+    """
+    from ..elmo.train import pretrain_elmo
+
+    pretrain_elmo(config_path, output_dir, overrides_from(ctx), gpu_id=gpu_id, resume=resume, overwrite=overwrite)

@@ -1,0 +1,90 @@
+"""Language-model batches: a corpus id stream cut into ``[B, T]`` chunks, or padded sequences.
+
+Both directions are trained as left-to-right readers: the backward LM reads
+the time-reversed text. A batch holds, for each direction, the ids it reads
+and the ids it must predict (``-1`` where nothing is to be predicted).
+"""
+from dataclasses import dataclass
+from typing import Iterator, List, Sequence
+
+import numpy as np
+import torch
+
+IGNORE = -1
+
+
+@dataclass
+class LMBatch:
+    """Inputs and targets of both directions, each ``int64 [B, T]``, in reading order."""
+
+    fwd_inputs: torch.Tensor
+    fwd_targets: torch.Tensor
+    bwd_inputs: torch.Tensor
+    bwd_targets: torch.Tensor
+
+    @property
+    def n_tokens(self) -> int:
+        """Number of predicted tokens per direction (the forward count)."""
+        return int((self.fwd_targets != IGNORE).sum())
+
+    def to(self, device: torch.device) -> "LMBatch":
+        return LMBatch(*(t.to(device, non_blocking=True) for t in (self.fwd_inputs, self.fwd_targets, self.bwd_inputs, self.bwd_targets)))
+
+
+def stream_rows(ids: np.ndarray, batch_size: int) -> torch.Tensor:
+    """Cut an id stream into ``batch_size`` equal rows ``[B, N]`` (the tail that does not fit is dropped).
+
+    Streams shorter than ``batch_size + 1`` tokens give fewer rows (at least one).
+    """
+    ids = torch.as_tensor(np.ascontiguousarray(ids), dtype=torch.int64)
+    rows = max(1, min(batch_size, (len(ids) - 1) // 2))
+    n = len(ids) // rows
+    return ids[: rows * n].reshape(rows, n)
+
+
+def stream_batches(ids: np.ndarray, batch_size: int, bptt: int) -> Iterator[LMBatch]:
+    """Truncated-BPTT batches over one id stream, in order (so hidden state can be carried).
+
+    The forward rows are the stream; the backward rows are the reversed
+    stream, cut the same way. Chunk ``k`` covers positions ``k*T .. k*T+T``
+    of every row; the target of position ``t`` is the id at ``t + 1``.
+    """
+    fwd = stream_rows(ids, batch_size)
+    bwd = stream_rows(np.ascontiguousarray(ids[::-1]), batch_size)
+    n = fwd.shape[1]
+    for start in range(0, n - 1, bptt):
+        end = min(start + bptt, n - 1)
+        yield LMBatch(fwd[:, start:end], fwd[:, start + 1 : end + 1], bwd[:, start:end], bwd[:, start + 1 : end + 1])
+
+
+def n_stream_batches(n_ids: int, batch_size: int, bptt: int) -> int:
+    """How many batches :func:`stream_batches` yields for a stream of ``n_ids`` ids."""
+    rows = max(1, min(batch_size, (n_ids - 1) // 2))
+    n = n_ids // rows
+    return max(0, -(-(n - 1) // bptt))
+
+
+def pad(sequences: Sequence[np.ndarray], value: int) -> torch.Tensor:
+    """Right-pad ``int64`` sequences to ``[len(sequences), max_len]``."""
+    width = max((len(s) for s in sequences), default=0)
+    out = np.full((len(sequences), width), value, dtype=np.int64)
+    for i, s in enumerate(sequences):
+        out[i, : len(s)] = s
+    return torch.from_numpy(out)
+
+
+def sequence_batch(sequences: Sequence[np.ndarray], boundary_id: int) -> LMBatch:
+    """An LM batch of independent sentences, each wrapped in ``boundary_id`` (``<eos>``) on both sides.
+
+    The forward LM reads ``<eos> w1 .. wn`` and predicts ``w1 .. wn <eos>``;
+    the backward LM reads ``<eos> wn .. w1`` and predicts ``wn .. w1 <eos>``.
+    """
+    b = np.array([boundary_id], dtype=np.int64)
+    fwd: List[np.ndarray] = [np.concatenate([b, s, b]) for s in sequences]
+    bwd: List[np.ndarray] = [f[::-1] for f in fwd]
+    return LMBatch(
+        pad([f[:-1] for f in fwd], boundary_id),
+        pad([f[1:] for f in fwd], IGNORE),
+        pad([r[:-1] for r in bwd], boundary_id),
+        pad([r[1:] for r in bwd], IGNORE),
+    )

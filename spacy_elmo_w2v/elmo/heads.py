@@ -1,0 +1,58 @@
+"""Softmax output layers: full softmax or adaptive softmax, both giving summed NLL and log-probs."""
+from typing import Optional
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .spec import HeadSpec
+
+
+class FullSoftmax(nn.Module):
+    """A linear layer over the whole vocabulary, optionally sharing the input embedding weights."""
+
+    def __init__(self, width: int, n_words: int, tied: Optional[nn.Embedding] = None) -> None:
+        super().__init__()
+        self.decoder = nn.Linear(width, n_words)
+        if tied is not None:
+            self.decoder.weight = tied.weight
+
+    def nll(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """hidden ``[N, width]``, targets ``[N]`` -> summed negative log-likelihood (scalar)."""
+        return F.cross_entropy(self.decoder(hidden).float(), targets, reduction="sum")
+
+    def log_probs(self, hidden: torch.Tensor) -> torch.Tensor:
+        """hidden ``[N, width]`` -> log-probabilities ``[N, n_words]``."""
+        return F.log_softmax(self.decoder(hidden).float(), dim=-1)
+
+
+class AdaptiveSoftmax(nn.Module):
+    """``torch.nn.AdaptiveLogSoftmaxWithLoss`` behind the same two methods as :class:`FullSoftmax`."""
+
+    def __init__(self, width: int, n_words: int, cutoffs, div_value: float) -> None:
+        super().__init__()
+        # Cutoffs past a small vocabulary are dropped; torch needs at least one.
+        cutoffs = [c for c in cutoffs if 0 < c < n_words - 1] or [max(1, n_words // 2)]
+        self.adaptive = nn.AdaptiveLogSoftmaxWithLoss(width, n_words, cutoffs, div_value=div_value)
+
+    def nll(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return -self.adaptive(hidden.float(), targets).output.sum()
+
+    def log_probs(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.adaptive.log_prob(hidden.float())
+
+
+def build_head(spec: HeadSpec, width: int, n_words: int, embedding: Optional[nn.Embedding]) -> nn.Module:
+    """The head a :class:`.spec.HeadSpec` describes (tied to ``embedding`` when asked)."""
+    if spec.kind == "full":
+        if spec.tie_embeddings and (embedding is None or embedding.embedding_dim != width):
+            raise ValueError(
+                "tie_embeddings needs word embeddings as wide as the LSTM output "
+                f"(word_width == projection_size == {width}); set tie_embeddings = false or match the widths"
+            )
+        return FullSoftmax(width, n_words, embedding if spec.tie_embeddings else None)
+    if spec.kind == "adaptive":
+        if spec.tie_embeddings:
+            raise ValueError("tie_embeddings works with the full softmax only: set kind = \"full\" or tie_embeddings = false")
+        return AdaptiveSoftmax(width, n_words, spec.cutoffs, spec.div_value)
+    raise ValueError(f"unknown softmax kind {spec.kind!r}: use \"full\" or \"adaptive\"")

@@ -1,0 +1,109 @@
+"""Token, span and doc hooks that make ``.vector`` and ``.similarity`` use the ELMo vectors in ``doc.tensor``.
+
+spaCy's ``Token.vector`` consults ``doc.user_token_hooks`` first and falls back
+to ``doc.tensor`` only when the vocab has no static vectors; installing these
+hooks makes the contextual vector win in both cases. Hooks are plain module
+functions; they are not serialized, so docs that went through
+``Doc.to_bytes``, ``DocBin`` or ``nlp.pipe(n_process>1)`` lose them:
+:func:`restore_elmo_hooks` puts them back. No torch import.
+"""
+from typing import Iterable, List, Optional, Union
+
+import numpy as np
+from spacy.tokens import Doc, Span, Token
+
+from ..errors import UserInputError
+
+#: ``doc.user_data`` key recording that ``doc.tensor`` holds ELMo vectors (and their width).
+WIDTH_KEY = "spacy_elmo_w2v.elmo_width"
+COMPONENT = "elmo_vectors"
+
+
+def token_vector(token: Token) -> np.ndarray:
+    """The token's row of ``doc.tensor``."""
+    return token.doc.tensor[token.i]
+
+
+def span_vector(span: Union[Span, Doc]) -> np.ndarray:
+    """Mean ELMo vector of the span's non-whitespace tokens (zeros when there are none)."""
+    doc = span if isinstance(span, Doc) else span.doc
+    start, end = (0, len(doc)) if isinstance(span, Doc) else (span.start, span.end)
+    rows = doc.tensor[start:end]
+    keep = np.asarray([not t.is_space for t in doc[start:end]], dtype=bool)
+    if not keep.any():
+        return np.zeros(doc.tensor.shape[1], dtype=np.float32)
+    return rows[keep].mean(axis=0)
+
+
+def has_vector(obj: Union[Token, Span, Doc]) -> bool:
+    """True when the object's ELMo vector is not all zeros."""
+    return bool(np.any(obj.vector))
+
+
+def vector_norm(obj: Union[Token, Span, Doc]) -> float:
+    """Euclidean norm of the object's ELMo vector."""
+    return float(np.linalg.norm(obj.vector))
+
+
+def similarity(obj: Union[Token, Span, Doc], other: Union[Token, Span, Doc]) -> float:
+    """Cosine similarity of two ELMo vectors (0.0 when either is all zeros)."""
+    a, b = obj.vector, other.vector
+    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(np.dot(a, b) / norm) if norm else 0.0
+
+
+def install_hooks(doc: Doc) -> Doc:
+    """Point the doc's, its spans' and its tokens' vector hooks at ``doc.tensor``."""
+    doc.user_token_hooks.update(vector=token_vector, has_vector=has_vector, vector_norm=vector_norm, similarity=similarity)
+    # No span "vector_norm" hook: spaCy 3.8's Span.vector_norm calls the span "vector" hook
+    # when one is set; without it, the norm is computed from span.vector, i.e. our vector.
+    doc.user_span_hooks.update(vector=span_vector, has_vector=has_vector, similarity=similarity)
+    doc.user_hooks.update(vector=span_vector, has_vector=has_vector, vector_norm=vector_norm, similarity=similarity)
+    doc.user_data[WIDTH_KEY] = int(doc.tensor.shape[1]) if doc.tensor.ndim == 2 else 0
+    return doc
+
+
+def _has_elmo_tensor(doc: Doc, width: Optional[int]) -> bool:
+    tensor = doc.tensor
+    if tensor.ndim != 2 or tensor.shape[0] != len(doc):
+        return False
+    expected = width if width is not None else doc.user_data.get(WIDTH_KEY)
+    return expected is not None and tensor.shape[1] == expected
+
+
+def restore_elmo_hooks(docs: Iterable[Doc], nlp=None, component: str = COMPONENT) -> List[Doc]:
+    """Put the ELMo vector hooks back on docs that lost them; returns the docs.
+
+    Docs whose ``doc.tensor`` still holds the ELMo vectors (after
+    ``nlp.pipe(n_process=2)`` or ``Doc.from_bytes``) only get their hooks
+    back. Docs whose tensor is gone (``DocBin`` never stores it) are run
+    through the ``component`` pipe of ``nlp`` again; without ``nlp`` that is a
+    :class:`UserInputError` that says so.
+
+    Example::
+
+        docs = list(DocBin().from_disk("docs.spacy").get_docs(nlp.vocab))
+        docs = restore_elmo_hooks(docs, nlp)
+        docs[0][0].vector  # contextual again
+    """
+    docs = list(docs)
+    pipe = None
+    width = None
+    if nlp is not None:
+        if component not in nlp.pipe_names:
+            raise UserInputError(f"The pipeline has no {component!r} component (it has {nlp.pipe_names}); pass the pipeline that made the ELMo vectors.")
+        pipe = nlp.get_pipe(component)
+        width = pipe.output_width
+    missing = [doc for doc in docs if not _has_elmo_tensor(doc, width)]
+    if missing:
+        if pipe is None:
+            raise UserInputError(
+                f"{len(missing)} doc(s) hold no ELMo vectors in doc.tensor (DocBin does not store doc.tensor). "
+                f"Pass the pipeline to recompute them: restore_elmo_hooks(docs, nlp)."
+            )
+        pipe.set_annotations(missing, pipe.predict(missing))
+    recomputed = set(map(id, missing))
+    for doc in docs:
+        if id(doc) not in recomputed:
+            install_hooks(doc)
+    return docs

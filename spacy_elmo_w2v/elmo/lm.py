@@ -1,0 +1,125 @@
+"""The biLM as a language model people can use: perplexity, next words, generation.
+
+>>> lm = LanguageModel.from_pipeline("path/to/elmo-pipeline")
+>>> lm.perplexity(["the stock market fell ."], pretokenized=True).mean
+>>> lm.next_words("the stock", k=5)          # [(word, probability), ...]
+>>> lm.generate("the company said", n_words=20, temperature=0.8, seed=1)
+"""
+from pathlib import Path
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+
+from ..corpus import TokenizedCorpus
+from ..errors import UserInputError
+from ..normalize import Normalizer
+from ..vocab import Vocabulary
+from .bilm import BiLM
+from .lm_data import EOS, stream_ids
+from .loading import load_pipeline
+from .objective import Perplexity, evaluate_stream
+
+Tokenizer = Callable[[str], List[str]]
+
+
+class LanguageModel:
+    """A trained :class:`.bilm.BiLM` with its vocabulary, normalizer and tokenizer.
+
+    tokenizer: splits raw text into token strings (the pipeline's tokenizer
+        when built with :meth:`from_pipeline`); ``pretokenized=True`` in the
+        methods splits on whitespace instead (PTB files).
+    """
+
+    def __init__(
+        self,
+        bilm: BiLM,
+        vocab: Vocabulary,
+        normalizer: Normalizer,
+        tokenizer: Optional[Tokenizer] = None,
+        device: Union[str, torch.device] = "cpu",
+    ) -> None:
+        self.device = torch.device(device)
+        self.bilm = bilm.to(self.device).eval()
+        self.vocab = vocab
+        self.normalizer = normalizer
+        self.tokenizer: Tokenizer = tokenizer or str.split
+
+    @classmethod
+    def from_pipeline(cls, nlp_or_path, component: str = "elmo_vectors", device: Union[str, torch.device] = "cpu") -> "LanguageModel":
+        """The language model of the ``component`` pipe of a pipeline (a ``Language`` or a path)."""
+        nlp = nlp_or_path
+        if isinstance(nlp_or_path, (str, Path)):
+            nlp = load_pipeline(nlp_or_path, "MODEL", "pretrain-elmo")
+        if component not in nlp.pipe_names:
+            raise UserInputError(f"The pipeline has no {component!r} component (it has {nlp.pipe_names}).")
+        pipe = nlp.get_pipe(component)
+
+        def tokenize(text: str) -> List[str]:
+            return [t.text for t in nlp.make_doc(text) if not t.is_space]
+
+        return cls(pipe.bilm, pipe.lm_vocab, pipe.normalizer, tokenize, device)
+
+    def _tokens(self, text: str, pretokenized: bool) -> List[str]:
+        return text.split() if pretokenized else self.tokenizer(text)
+
+    def _ids(self, tokens: Sequence[str]) -> np.ndarray:
+        return self.vocab.encode([self.normalizer(t) for t in tokens])
+
+    def corpus_perplexity(self, corpus: TokenizedCorpus, batch_size: int = 10, bptt: int = 35) -> Perplexity:
+        """Perplexity of a corpus read as one stream with ``<eos>`` after each sentence."""
+        ids = stream_ids(corpus, self.vocab, self.normalizer)
+        return evaluate_stream(self.bilm, ids, batch_size, bptt, self.device)
+
+    def perplexity(self, texts: Iterable[str], pretokenized: bool = False, batch_size: int = 10, bptt: int = 35) -> Perplexity:
+        """Forward, backward and mean perplexity of ``texts`` (one sentence each, ``<eos>`` after each)."""
+        sentences = [self._tokens(t, pretokenized) for t in texts]
+        sentences = [s for s in sentences if s]
+        tokens = [t for s in sentences for t in s]
+        if not tokens:
+            raise UserInputError("No tokens to score: the texts are empty.")
+        corpus = TokenizedCorpus(tokens, np.asarray([len(s) for s in sentences], dtype=np.int64), "texts")
+        return self.corpus_perplexity(corpus, batch_size, bptt)
+
+    @torch.no_grad()
+    def _prompt_state(self, prompt: str, pretokenized: bool):
+        ids = np.concatenate([[self.vocab.index[EOS]], self._ids(self._tokens(prompt, pretokenized))])
+        inputs = torch.as_tensor(ids, dtype=torch.int64, device=self.device).unsqueeze(0)
+        return self.bilm.next_log_probs(inputs)
+
+    def next_words(self, prompt: str, k: int = 10, pretokenized: bool = False) -> List[Tuple[str, float]]:
+        """The ``k`` most probable next words after ``prompt`` (forward LM), with their probabilities."""
+        log_probs, _ = self._prompt_state(prompt, pretokenized)
+        top = torch.topk(log_probs[0], min(k, log_probs.shape[-1]))
+        return [(self.vocab.words[int(i)], float(p)) for p, i in zip(top.values.exp(), top.indices)]
+
+    @torch.no_grad()
+    def generate(
+        self,
+        prompt: str = "",
+        n_words: int = 20,
+        temperature: float = 1.0,
+        seed: int = 0,
+        stop_at_eos: bool = True,
+        pretokenized: bool = False,
+    ) -> str:
+        """Continue ``prompt`` by sampling from the forward LM; the same seed gives the same text.
+
+        temperature: divides the log-probabilities (< 1 is more conservative).
+        Returns the generated words (normalized, space-separated), without the prompt.
+        """
+        if temperature <= 0:
+            raise UserInputError(f"temperature must be > 0, not {temperature}")
+        generator = torch.Generator(device=self.device).manual_seed(seed)
+        log_probs, state = self._prompt_state(prompt, pretokenized)
+        words: List[str] = []
+        eos = self.vocab.index[EOS]
+        for _ in range(n_words):
+            probs = torch.softmax(log_probs[0] / temperature, dim=-1)
+            next_id = int(torch.multinomial(probs, 1, generator=generator))
+            if next_id == eos and stop_at_eos:
+                break
+            words.append(self.vocab.words[next_id])
+            inputs = torch.tensor([[next_id]], dtype=torch.int64, device=self.device)
+            log_probs, state = self.bilm.next_log_probs(inputs, state)
+        return " ".join(words)

@@ -1,0 +1,74 @@
+"""The LM pass over an id stream, shared by training, dev evaluation and ``evaluate-perplexity``.
+
+:func:`stream_pass` runs both directions over truncated-BPTT batches with
+the hidden state carried from chunk to chunk; the caller decides what to do
+with each chunk's :class:`.bilm.LMOutput` (step an optimizer, or just sum).
+"""
+import math
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Callable, ContextManager, Iterator, Optional
+
+import numpy as np
+import torch
+
+from .batching import stream_batches
+from .bilm import BiLM, LMOutput
+from .lstm import State
+
+
+@dataclass
+class Perplexity:
+    """Word-level perplexities: forward, backward, and their (arithmetic) mean."""
+
+    fwd: float
+    bwd: float
+
+    @property
+    def mean(self) -> float:
+        return 0.5 * (self.fwd + self.bwd)
+
+    def to_dict(self) -> dict:
+        return {"ppl_fwd": self.fwd, "ppl_bwd": self.bwd, "ppl_mean": self.mean}
+
+    def __str__(self) -> str:
+        return f"fwd {self.fwd:.2f}  bwd {self.bwd:.2f}  mean {self.mean:.2f}"
+
+
+def _detach(state: Optional[State]) -> Optional[State]:
+    return None if state is None else [(h.detach(), c.detach()) for h, c in state]
+
+
+def stream_pass(
+    bilm: BiLM,
+    ids: np.ndarray,
+    batch_size: int,
+    bptt: int,
+    device: torch.device,
+    autocast: Callable[[], ContextManager] = nullcontext,
+) -> Iterator[LMOutput]:
+    """Yield the :class:`.bilm.LMOutput` of each chunk of the stream, carrying (detached) states."""
+    fwd_state = bwd_state = None
+    for batch in stream_batches(ids, batch_size, bptt):
+        with autocast():
+            out = bilm.lm_output(batch.to(device), fwd_state, bwd_state)
+        fwd_state, bwd_state = _detach(out.fwd_state), _detach(out.bwd_state)
+        yield out
+
+
+@torch.no_grad()
+def evaluate_stream(bilm: BiLM, ids: np.ndarray, batch_size: int, bptt: int, device: torch.device) -> Perplexity:
+    """Perplexity of both directions on an id stream (dropout off; the model's train/eval mode is restored)."""
+    was_training = bilm.training
+    bilm.eval()
+    f_nll = b_nll = 0.0
+    f_n = b_n = 0
+    for out in stream_pass(bilm, ids, batch_size, bptt, device):
+        f_nll += float(out.fwd_nll)
+        b_nll += float(out.bwd_nll)
+        f_n += out.n_fwd
+        b_n += out.n_bwd
+    bilm.train(was_training)
+    if f_n == 0 or b_n == 0:
+        raise ValueError("the evaluation stream is too short to predict any token")
+    return Perplexity(math.exp(f_nll / f_n), math.exp(b_nll / b_n))

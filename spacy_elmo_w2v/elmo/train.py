@@ -1,0 +1,272 @@
+"""``pretrain-elmo``: train the biLM on a corpus and write a pipeline holding ``elmo_vectors``.
+
+Flow: config + overrides -> nlp built from the config (the component's
+spec) -> corpus -> vocabulary -> id streams (``<eos>`` after each line) ->
+epochs of truncated-BPTT batches (:func:`.objective.stream_pass`) -> dev
+perplexity each epoch, best weights kept, a checkpoint each epoch in
+``OUTPUT_DIR.partial/checkpoint`` -> the best biLM in the component ->
+``nlp.to_disk``. Every setting comes from the config's ``[training]`` section.
+"""
+import copy
+import shutil
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union
+
+import numpy as np
+import torch
+from tqdm import tqdm
+from wasabi import msg
+
+from ..config import load_config, pipeline_config
+from ..corpus import build_vocab, read_corpus
+from ..device import resolve_device, seed_everything
+from ..errors import UserInputError
+from ..output import atomic_output_dir, check_output_dir, partial_dir
+from ..vocab import Vocabulary
+from .batching import n_stream_batches
+from .bilm import BiLM, build_bilm
+from .lm_data import EOS, stream_ids
+from .objective import Perplexity, evaluate_stream, stream_pass
+from .vectors_init import init_word_embeddings, load_static_vectors, spec_for_vectors
+
+FACTORY = "elmo_vectors"
+CHECKPOINT = "checkpoint/elmo.pt"
+
+
+@dataclass
+class TrainingSettings:
+    """The ``[training]`` section (see configs/elmo.cfg for what each value means)."""
+
+    train: str
+    dev: str
+    vectors: Optional[str]
+    max_epochs: int
+    max_minutes: float
+    batch_size: int
+    bptt: int
+    eval_batch_size: int
+    lr: float
+    lr_decay: float
+    clip: float
+    min_count: int
+    max_vocab_size: Optional[int]
+    max_train_sentences: Optional[int]
+    mixed_precision: bool
+    progress: bool
+
+    @classmethod
+    def from_config(cls, section: Dict[str, Any]) -> "TrainingSettings":
+        names = set(cls.__dataclass_fields__)
+        missing = names - section.keys()
+        unknown = section.keys() - names
+        if missing or unknown:
+            raise UserInputError(
+                f"The [training] section has missing settings {sorted(missing)} and unknown ones {sorted(unknown)}; "
+                f"see configs/elmo.cfg for the full list."
+            )
+        settings = cls(**section)
+        if not settings.train or not settings.dev:
+            raise UserInputError("No corpus given: set --paths.train and --paths.dev (one sentence per line).")
+        return settings
+
+
+def _elmo_pipe(nlp):
+    for name in nlp.pipe_names:
+        if nlp.get_pipe_meta(name).factory == FACTORY:
+            return nlp.get_pipe(name)
+    raise UserInputError(f"The config's pipeline {nlp.pipe_names} has no {FACTORY!r} component; add one under [components].")
+
+
+def _autocast(device: torch.device, enabled: bool):
+    """bf16 (or fp16) autocast on CUDA when enabled; a no-op on CPU."""
+    if not enabled or device.type != "cuda":
+        return nullcontext, None
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 else None
+    return partial(torch.autocast, device_type="cuda", dtype=dtype), scaler
+
+
+def _save_checkpoint(path: Path, **state: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def _load_checkpoint(path: Path, output_dir: Path) -> Dict[str, Any]:
+    if not path.exists():
+        raise UserInputError(
+            f"--resume was given but there is no checkpoint at {path} (no interrupted run of {output_dir}). "
+            f"Run without --resume to start from scratch."
+        )
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
+@dataclass
+class EpochResult:
+    """What one call of :func:`train_epoch` did: whether it reached the end of the
+    stream, how many tokens each direction was trained on, and how long it took."""
+
+    finished: bool
+    tokens: int
+    seconds: float
+
+
+def train_epoch(
+    bilm: BiLM,
+    ids: np.ndarray,
+    settings: TrainingSettings,
+    optimizer: torch.optim.Optimizer,
+    scheduler,
+    device: torch.device,
+    autocast,
+    scaler,
+    deadline: Optional[float],
+    desc: str,
+) -> EpochResult:
+    """One pass over the training stream, stopping early at ``deadline`` (a ``time.perf_counter()`` value)."""
+    bilm.train()
+    total = n_stream_batches(len(ids), settings.batch_size, settings.bptt)
+    bar = tqdm(total=total, desc=desc, disable=not settings.progress, leave=False, dynamic_ncols=True)
+    start, tokens, finished = time.perf_counter(), 0, True
+    for i, out in enumerate(stream_pass(bilm, ids, settings.batch_size, settings.bptt, device, autocast)):
+        loss = out.loss()
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+        else:
+            loss.backward()
+        torch.nn.utils.clip_grad_norm_(bilm.parameters(), settings.clip)
+        if scaler is not None:
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            optimizer.step()
+        scheduler.step()
+        tokens += out.n_fwd
+        bar.update(1)
+        if i % 20 == 0:
+            rate = tokens / max(time.perf_counter() - start, 1e-9)
+            fwd = float(out.fwd_nll.detach()) / max(out.n_fwd, 1)
+            bwd = float(out.bwd_nll.detach()) / max(out.n_bwd, 1)
+            bar.set_postfix(loss=f"{(fwd + bwd) / 2:.3f}", ppl_fwd=f"{np.exp(fwd):.1f}", ppl_bwd=f"{np.exp(bwd):.1f}", tok_s=f"{rate:.0f}")
+        if deadline is not None and time.perf_counter() > deadline:
+            finished = False
+            break
+    bar.close()
+    return EpochResult(finished, tokens, time.perf_counter() - start)
+
+
+def pretrain_elmo(
+    config_path: Union[str, Path],
+    output_dir: Union[str, Path],
+    overrides: Optional[Dict[str, Any]] = None,
+    gpu_id: int = -1,
+    resume: bool = False,
+    overwrite: bool = False,
+) -> Dict[str, Any]:
+    """Train the biLM the config describes and write the pipeline to ``output_dir``.
+
+    Returns the metrics written to the pipeline's ``meta.json``
+    (``performance``): best dev perplexities and the per-epoch history.
+    """
+    import spacy
+
+    output_dir = Path(output_dir)
+    check_output_dir(output_dir, overwrite)
+    config = load_config(config_path, overrides or {})
+    resolved = config.interpolate()
+    if "training" not in resolved:
+        raise UserInputError(f"{config_path} has no [training] section; start from configs/elmo.cfg.")
+    settings = TrainingSettings.from_config(dict(resolved["training"]))
+    try:
+        nlp = spacy.util.load_model_from_config(pipeline_config(config), auto_fill=True, validate=True)
+    except UserInputError:
+        raise
+    except Exception as e:
+        raise UserInputError(f"Cannot build the pipeline from {config_path}: {e}") from None
+    pipe = _elmo_pipe(nlp)
+    seed_everything(int(resolved["system"]["seed"]))
+    device = resolve_device(gpu_id)
+
+    train = read_corpus(settings.train)
+    if settings.max_train_sentences:
+        train = train.head(settings.max_train_sentences)
+    dev = read_corpus(settings.dev)
+    spec = pipe.spec
+    vectors = load_static_vectors(settings.vectors) if settings.vectors else None
+    if vectors is not None:
+        spec = spec_for_vectors(spec, vectors)
+
+    checkpoint_path = partial_dir(output_dir) / CHECKPOINT
+    checkpoint = _load_checkpoint(checkpoint_path, output_dir) if resume else None
+    if checkpoint is not None:
+        vocab = Vocabulary.from_dict(checkpoint["vocab"])
+    else:
+        vocab = build_vocab(train, pipe.normalizer, settings.min_count, specials=(EOS,), max_size=settings.max_vocab_size)
+    train_ids = stream_ids(train, vocab, pipe.normalizer)
+    dev_ids = stream_ids(dev, vocab, pipe.normalizer)
+
+    bilm = build_bilm(spec, vocab.words)
+    if vectors is not None and checkpoint is None:
+        found = init_word_embeddings(bilm, vocab, vectors)
+        msg.info(f"Word embeddings: {found} of {len(vocab)} words start from the vectors in {settings.vectors}")
+    bilm.to(device)
+    optimizer = torch.optim.Adam(bilm.parameters(), lr=settings.lr)
+    steps_per_epoch = max(1, n_stream_batches(len(train_ids), settings.batch_size, settings.bptt))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: settings.lr_decay ** (step / steps_per_epoch))
+    autocast, scaler = _autocast(device, settings.mixed_precision)
+
+    history: List[Dict[str, Any]] = []
+    best_ppl, best_state, start_epoch = float("inf"), None, 0
+    if checkpoint is not None:
+        bilm.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        scheduler.load_state_dict(checkpoint["scheduler"])
+        torch.set_rng_state(checkpoint["rng"])
+        history, best_ppl, best_state = checkpoint["history"], checkpoint["best_ppl"], checkpoint["best_model"]
+        start_epoch = checkpoint["epoch"]
+        msg.info(f"Resuming after epoch {start_epoch} (best dev mean perplexity {best_ppl:.2f})")
+
+    msg.info(
+        f"Training on {device}: {len(train_ids):,} train / {len(dev_ids):,} dev tokens (with <eos>), "
+        f"vocabulary {len(vocab):,}, {sum(p.numel() for p in bilm.parameters()):,} parameters"
+    )
+    t0 = time.perf_counter()
+    deadline = t0 + 60 * settings.max_minutes if settings.max_minutes else None
+    with atomic_output_dir(output_dir, overwrite=overwrite, keep_partial=resume) as tmp:
+        for epoch in range(start_epoch, settings.max_epochs):
+            finished = train_epoch(
+                bilm, train_ids, settings, optimizer, scheduler, device, autocast, scaler, deadline, f"epoch {epoch + 1}/{settings.max_epochs}"
+            ).finished
+            ppl: Perplexity = evaluate_stream(bilm, dev_ids, settings.eval_batch_size, settings.bptt, device)
+            history.append({"epoch": epoch + 1, "complete": finished, "seconds": time.perf_counter() - t0, **ppl.to_dict()})
+            improved = ppl.mean < best_ppl
+            if improved:
+                best_ppl, best_state = ppl.mean, copy.deepcopy({k: v.cpu() for k, v in bilm.state_dict().items()})
+            msg.row([f"epoch {epoch + 1}", f"dev {ppl}", "best" if improved else "", f"{time.perf_counter() - t0:.0f}s"], widths=(10, 44, 5, 8))
+            _save_checkpoint(
+                tmp / CHECKPOINT, epoch=epoch + 1, model=bilm.state_dict(), optimizer=optimizer.state_dict(),
+                scheduler=scheduler.state_dict(), rng=torch.get_rng_state(), history=history,
+                best_ppl=best_ppl, best_model=best_state, vocab=vocab.to_dict(),
+            )
+            if not finished:
+                msg.info(f"Stopped after {settings.max_minutes} minutes (training.max_minutes)")
+                break
+        if best_state is not None:
+            bilm.load_state_dict(best_state)
+        pipe.set_bilm(bilm.cpu().eval(), vocab)
+        best = min(history, key=lambda h: h["ppl_mean"]) if history else {}
+        metrics = {"dev_" + k: v for k, v in best.items() if k.startswith("ppl")}
+        metrics["history"] = history
+        nlp.meta["performance"] = {k: v for k, v in metrics.items() if k != "history"}
+        nlp.meta.setdefault("elmo", {})["history"] = history
+        nlp.to_disk(tmp)
+        shutil.rmtree(tmp / Path(CHECKPOINT).parent, ignore_errors=True)
+    msg.good(f"Saved pipeline to {output_dir}")
+    return metrics

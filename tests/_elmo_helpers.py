@@ -1,0 +1,58 @@
+"""Shared helpers for the ELMo tests: tiny configs, toy corpora, tiny trained pipelines."""
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import spacy
+from spacy.language import Language
+from spacy.training import Example
+
+REPO = Path(__file__).parents[1]
+CONFIG = REPO / "configs" / "elmo.cfg"
+SHARED_DATA = REPO / ".." / "shared" / "data"
+
+TOY_TEXTS: List[str] = [
+    "the cat sat on the mat .",
+    "the dog sat on the log .",
+    "a cat saw a dog near the mat .",
+    "the bank raised interest rates in N .",
+    "she sat on the river bank and watched the water .",
+    "the stock market fell sharply on monday .",
+] * 4
+
+TINY_MODEL = {
+    "hidden_size": 24,
+    "projection_size": 12,
+    "n_layers": 2,
+    "dropout": 0.0,
+}
+
+
+def tiny_overrides(prefix: str = "components.elmo_vectors.") -> Dict[str, object]:
+    """Dotted config overrides that make the biLM tiny (a few thousand parameters)."""
+    out: Dict[str, object] = {f"{prefix}model.{k}": v for k, v in TINY_MODEL.items()}
+    out[f"{prefix}model.encoder.word_width"] = 12
+    return out
+
+
+def tiny_pipe_config(**component: object) -> Dict[str, object]:
+    """An ``nlp.add_pipe("elmo_vectors", config=...)`` config for a tiny biLM."""
+    config: Dict[str, object] = {"model": {**TINY_MODEL, "encoder": {"word_width": 12}}}
+    config.update(component)
+    return config
+
+
+def tiny_nlp(nlp: Optional[Language] = None, seed: int = 0, **component: object) -> Language:
+    """A blank English pipeline with an initialized tiny ``elmo_vectors`` (trained on nothing)."""
+    from thinc.api import fix_random_seed
+
+    nlp = nlp or spacy.blank("en")
+    nlp.add_pipe("elmo_vectors", config=tiny_pipe_config(**component))
+    fix_random_seed(seed)
+    nlp.initialize(lambda: [Example(nlp.make_doc(t), nlp.make_doc(t)) for t in TOY_TEXTS])
+    return nlp
+
+
+def write_toy_corpus(path: Path, n_repeats: int = 1) -> Path:
+    """Write the toy texts, one per line, and return the path."""
+    path.write_text("\n".join(TOY_TEXTS * n_repeats) + "\n", encoding="utf8")
+    return path

@@ -1,0 +1,92 @@
+"""Behaviour of the language-model API and ``evaluate-perplexity``."""
+import math
+
+import pytest
+import srsly
+from typer.testing import CliRunner
+
+from ._elmo_helpers import CONFIG, TOY_TEXTS, tiny_overrides, write_toy_corpus
+from spacy_elmo_w2v.cli import app
+from spacy_elmo_w2v.elmo.lm import LanguageModel
+from spacy_elmo_w2v.elmo.train import pretrain_elmo
+from spacy_elmo_w2v.errors import UserInputError
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lm")
+    train = write_toy_corpus(root / "train.txt", 5)
+    overrides = {
+        "paths.train": str(train),
+        "paths.dev": str(train),
+        "training.max_epochs": 4,
+        "training.batch_size": 4,
+        "training.bptt": 8,
+        "training.eval_batch_size": 2,
+        "training.lr": 0.02,
+        "training.progress": False,
+        **tiny_overrides(),
+    }
+    pretrain_elmo(CONFIG, root / "model", overrides)
+    return root / "model"
+
+
+@pytest.fixture(scope="module")
+def lm(model_dir):
+    return LanguageModel.from_pipeline(model_dir)
+
+
+def test_perplexity_of_training_text_is_far_below_vocabulary_size(lm):
+    ppl = lm.perplexity(TOY_TEXTS, pretokenized=True)
+    assert math.isfinite(ppl.mean)
+    assert ppl.fwd < len(lm.vocab) / 2 and ppl.bwd < len(lm.vocab) / 2
+    assert ppl.mean == pytest.approx((ppl.fwd + ppl.bwd) / 2)
+
+
+def test_perplexity_of_shuffled_words_is_higher_than_of_real_text(lm):
+    real = lm.perplexity(TOY_TEXTS[:6], pretokenized=True).mean
+    shuffled = lm.perplexity([" ".join(reversed(t.split())) for t in TOY_TEXTS[:6]], pretokenized=True).fwd
+    assert shuffled > real
+
+
+def test_next_words_returns_k_words_most_probable_first(lm):
+    top = lm.next_words("the cat sat on the", k=3)
+    assert len(top) == 3
+    probs = [p for _, p in top]
+    assert probs == sorted(probs, reverse=True)
+    assert all(w in lm.vocab for w, _ in top)
+
+
+def test_next_words_after_a_learned_prefix_predicts_the_learned_word(lm):
+    assert lm.next_words("the stock market fell", k=1)[0][0] == "sharply"
+
+
+def test_generation_with_the_same_seed_repeats(lm):
+    assert lm.generate("the", n_words=15, temperature=1.0, seed=7) == lm.generate("the", n_words=15, temperature=1.0, seed=7)
+
+
+def test_generation_with_other_seeds_varies(lm):
+    texts = {lm.generate("the", n_words=15, temperature=2.0, seed=s, stop_at_eos=False) for s in range(5)}
+    assert len(texts) > 1
+
+
+def test_generation_rejects_non_positive_temperature(lm):
+    with pytest.raises(UserInputError, match="temperature"):
+        lm.generate("the", temperature=0)
+
+
+def test_evaluate_perplexity_cli_prints_and_writes_json(model_dir, tmp_path):
+    data = write_toy_corpus(tmp_path / "test.txt")
+    out = tmp_path / "metrics.json"
+    result = CliRunner().invoke(app, ["evaluate-perplexity", str(model_dir), str(data), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    metrics = srsly.read_json(out)
+    assert set(metrics) >= {"ppl_fwd", "ppl_bwd", "ppl_mean"}
+    assert f"{metrics['ppl_mean']:.2f}" in result.output
+
+
+def test_evaluate_perplexity_of_missing_model_is_a_clear_error(tmp_path):
+    data = write_toy_corpus(tmp_path / "test.txt")
+    result = CliRunner().invoke(app, ["evaluate-perplexity", str(tmp_path / "nomodel"), str(data)])
+    assert result.exit_code == 1
+    assert "pretrain-elmo" in " ".join(result.output.split())

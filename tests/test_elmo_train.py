@@ -1,0 +1,179 @@
+"""Behaviour of ``pretrain-elmo``: a loadable pipeline, reproducibility, resume, vectors, clear errors."""
+from pathlib import Path
+from typing import List
+
+import numpy as np
+import pytest
+import spacy
+import srsly
+from typer.testing import CliRunner
+
+from ._elmo_helpers import CONFIG, tiny_overrides, write_toy_corpus
+from spacy_elmo_w2v.cli import app
+from spacy_elmo_w2v.elmo.train import pretrain_elmo
+
+TEXT = "the cat sat on the mat ."
+
+
+def tiny_training(train: Path, dev: Path, epochs: int = 2) -> dict:
+    overrides = {
+        "paths.train": str(train),
+        "paths.dev": str(dev),
+        "training.max_epochs": epochs,
+        "training.batch_size": 4,
+        "training.bptt": 8,
+        "training.eval_batch_size": 2,
+        "training.lr": 0.01,
+        "training.progress": False,
+    }
+    overrides.update(tiny_overrides())
+    return overrides
+
+
+def cli_args(overrides: dict) -> List[str]:
+    args: List[str] = []
+    for key, value in overrides.items():
+        args += [f"--{key}", str(value).lower() if isinstance(value, bool) else str(value)]
+    return args
+
+
+class CliResult:
+    """Exit code and output of a CLI run, with the output's line wrapping undone."""
+
+    def __init__(self, *args) -> None:
+        result = CliRunner().invoke(app, [str(a) for a in args])
+        self.exit_code = result.exit_code
+        self.output = " ".join(result.output.split())
+
+
+def run_cli(*args) -> CliResult:
+    return CliResult(*args)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus")
+    return write_toy_corpus(root / "train.txt", 3), write_toy_corpus(root / "dev.txt")
+
+
+@pytest.fixture(scope="module")
+def trained(corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "elmo"
+    result = run_cli("pretrain-elmo", CONFIG, out, *cli_args(tiny_training(*corpus)))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_pretrain_writes_a_pipeline_that_spacy_loads(trained):
+    nlp = spacy.load(trained)
+    assert nlp.pipe_names == ["elmo_vectors"]
+    doc = nlp(TEXT)
+    assert doc.tensor.shape == (len(doc), 24)
+
+
+def test_pretrain_output_holds_no_checkpoint_and_no_partial_dir(trained):
+    assert not (trained / "checkpoint").exists()
+    assert not trained.with_name(trained.name + ".partial").exists()
+
+
+def test_dev_perplexity_is_recorded_per_epoch_and_falls(trained):
+    meta = srsly.read_json(trained / "meta.json")
+    history = meta["elmo"]["history"]
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert history[1]["ppl_mean"] < history[0]["ppl_mean"]
+    assert meta["performance"]["dev_ppl_mean"] == pytest.approx(min(h["ppl_mean"] for h in history))
+
+
+def test_same_seed_gives_the_same_model(corpus, trained, tmp_path):
+    again = tmp_path / "again"
+    pretrain_elmo(CONFIG, again, tiny_training(*corpus))
+    assert np.array_equal(spacy.load(again)(TEXT).tensor, spacy.load(trained)(TEXT).tensor)
+
+
+def test_resume_continues_from_the_last_checkpoint(corpus, tmp_path, monkeypatch):
+    out = tmp_path / "interrupted"
+
+    def crash(self, *args, **kwargs):
+        raise KeyboardInterrupt("simulated interruption")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(spacy.language.Language, "to_disk", crash)
+        with pytest.raises(KeyboardInterrupt):
+            pretrain_elmo(CONFIG, out, tiny_training(*corpus, epochs=2))
+    checkpoint = out.with_name(out.name + ".partial") / "checkpoint" / "elmo.pt"
+    assert checkpoint.exists()
+    metrics = pretrain_elmo(CONFIG, out, tiny_training(*corpus, epochs=3), resume=True)
+    history = metrics["history"]
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    uninterrupted = pretrain_elmo(CONFIG, tmp_path / "straight", tiny_training(*corpus, epochs=3))["history"]
+    assert [h["ppl_mean"] for h in history] == pytest.approx([h["ppl_mean"] for h in uninterrupted], rel=1e-4)
+
+
+def test_word_embeddings_start_from_skipgram_vectors(corpus, tmp_path):
+    from spacy_elmo_w2v.elmo.bilm import build_bilm
+    from spacy_elmo_w2v.elmo.spec import BiLMSpec, EncoderSpec, HeadSpec
+    from spacy_elmo_w2v.elmo.vectors_init import init_word_embeddings, load_static_vectors, spec_for_vectors
+    from spacy_elmo_w2v.vocab import Vocabulary
+
+    vectors_nlp = spacy.blank("en")
+    vectors_nlp.vocab.set_vector("cat", np.arange(6, dtype=np.float32))
+    vectors_nlp.vocab.set_vector("mat", -np.arange(6, dtype=np.float32))
+    vectors_nlp.to_disk(tmp_path / "sg")
+    static = load_static_vectors(tmp_path / "sg")
+    vocab = Vocabulary(["<unk>", "<eos>", "cat", "dog", "mat"], [0, 0, 3, 2, 1])
+    spec = spec_for_vectors(BiLMSpec(EncoderSpec(4, None), HeadSpec("full", [], 1.0, False), 1, 8, 4, True, 0.0), static)
+    bilm = build_bilm(spec, vocab.words)
+    assert init_word_embeddings(bilm, vocab, static) == 2
+    assert np.array_equal(bilm.encoder.word_embed.weight[2].detach().numpy(), np.arange(6, dtype=np.float32))
+    assert np.array_equal(bilm.encoder.word_embed.weight[4].detach().numpy(), -np.arange(6, dtype=np.float32))
+
+
+def test_pretrain_with_vectors_path_uses_their_width(corpus, tmp_path):
+    vectors_nlp = spacy.blank("en")
+    vectors_nlp.vocab.set_vector("cat", np.ones(6, dtype=np.float32))
+    vectors_nlp.to_disk(tmp_path / "sg")
+    overrides = {**tiny_training(*corpus, epochs=1), "paths.vectors": str(tmp_path / "sg")}
+    pretrain_elmo(CONFIG, tmp_path / "out", overrides)
+    assert srsly.read_json(tmp_path / "out" / "elmo_vectors" / "spec.json")["encoder"]["word_width"] == 6
+
+
+def test_missing_training_file_is_a_clear_error(corpus, tmp_path):
+    overrides = {**tiny_training(*corpus), "paths.train": str(tmp_path / "nope.txt")}
+    result = run_cli("pretrain-elmo", CONFIG, tmp_path / "out", *cli_args(overrides))
+    assert result.exit_code == 1
+    assert "Corpus file not found" in result.output and "nope.txt" in result.output
+
+
+def test_empty_training_corpus_is_a_clear_error(corpus, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf8")
+    result = run_cli("pretrain-elmo", CONFIG, tmp_path / "out", *cli_args({**tiny_training(*corpus), "paths.train": str(empty)}))
+    assert result.exit_code == 1
+    assert "contains no tokens" in result.output
+
+
+def test_bad_vectors_path_is_a_clear_error(corpus, tmp_path):
+    not_a_pipeline = tmp_path / "vectors"
+    not_a_pipeline.mkdir()
+    (not_a_pipeline / "junk.txt").write_text("x")
+    result = run_cli("pretrain-elmo", CONFIG, tmp_path / "out", *cli_args({**tiny_training(*corpus), "paths.vectors": str(not_a_pipeline)}))
+    assert result.exit_code == 1
+    assert "--paths.vectors" in result.output and "pretrain-skipgram" in result.output
+
+
+def test_existing_output_dir_is_a_clear_error(corpus, trained):
+    result = run_cli("pretrain-elmo", CONFIG, trained, *cli_args(tiny_training(*corpus)))
+    assert result.exit_code == 1
+    assert "already exists" in result.output and "--overwrite" in result.output
+
+
+def test_resume_without_checkpoint_is_a_clear_error(corpus, tmp_path):
+    result = run_cli("pretrain-elmo", CONFIG, tmp_path / "fresh", "--resume", *cli_args(tiny_training(*corpus)))
+    assert result.exit_code == 1
+    assert "no checkpoint" in result.output and "without --resume" in result.output
+
+
+def test_missing_corpus_setting_is_a_clear_error(tmp_path):
+    result = run_cli("pretrain-elmo", CONFIG, tmp_path / "out")
+    assert result.exit_code == 1
+    assert "--paths.train" in result.output
