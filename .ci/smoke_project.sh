@@ -28,6 +28,12 @@ trap on_exit EXIT
 step() { echo; echo "=== smoke_project: $* ($(date -u +%H:%M:%S))"; }
 elapsed() { echo "=== smoke_project: $1 took $(( $(date +%s) - $2 ))s"; }
 
+# (asks the installed metadata: a build/ folder in the current directory would fool `import build`)
+if ! "$PYTHON" -c "import importlib.metadata as m; m.version('build')" 2>/dev/null; then
+    echo "smoke_project: the package step needs 'build': pip install -e '$ROOT[project]'" >&2
+    exit 1
+fi
+
 step "project copy in $WORK"
 cp -r "$ROOT/project.yml" "$ROOT/configs" "$ROOT/scripts" "$WORK/"
 mkdir -p "$WORK/assets"
