@@ -4,7 +4,7 @@ import hashlib
 import pytest
 import srsly
 
-from _project_helpers import import_script
+from ._project_helpers import import_script
 
 check_assets = import_script("check_assets")
 

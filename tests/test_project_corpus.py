@@ -1,7 +1,7 @@
 """scripts/prepare_corpus.py: the whole corpus, or its first lines in smoke mode."""
 import pytest
 
-from _project_helpers import import_script
+from ._project_helpers import import_script
 
 prepare_corpus = import_script("prepare_corpus")
 presets = import_script("presets")

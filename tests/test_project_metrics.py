@@ -2,7 +2,7 @@
 import pytest
 import srsly
 
-from _project_helpers import import_script
+from ._project_helpers import import_script
 
 collect_metrics = import_script("collect_metrics")
 

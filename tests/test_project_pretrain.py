@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from _project_helpers import ROOT, import_script
+from ._project_helpers import ROOT, import_script
 
 pretrain = import_script("pretrain")
 presets = import_script("presets")

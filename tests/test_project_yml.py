@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from weasel.util import load_project_config
 
-from _project_helpers import ROOT
+from ._project_helpers import ROOT
 
 PTB_MD5 = {
     "assets/ptb.train.txt": "f26c4b92c5fdc7b3f8c7cdcb991d8420",
