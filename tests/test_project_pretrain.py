@@ -1,0 +1,98 @@
+"""scripts/pretrain.py: preset choice on GPU/CPU, smoke overrides, resuming an interrupted ELMo run."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from ._project_helpers import ROOT, import_script
+
+pretrain = import_script("pretrain")
+presets = import_script("presets")
+
+
+@pytest.fixture
+def cuda(monkeypatch):
+    import torch
+
+    def set_available(available: bool) -> None:
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: available)
+
+    return set_available
+
+
+@pytest.fixture(autouse=True)
+def in_root(monkeypatch):
+    monkeypatch.chdir(ROOT)
+
+
+def test_gpu_asked_without_cuda_says_so_and_uses_the_cpu_preset(cuda, capsys):
+    cuda(False)
+    cmd = pretrain.build_command("elmo", Path("out"), 0, False, [])
+    assert cmd[cmd.index("--gpu-id") + 1] == "-1"
+    assert cmd[4] == str(presets.CONFIGS["elmo"]["cpu"])
+    assert "no CUDA device" in " ".join(capsys.readouterr().out.split())
+
+
+def test_gpu_with_cuda_uses_the_gpu_preset_when_there_is_one(cuda, monkeypatch, tmp_path):
+    cuda(True)
+    gpu_cfg = tmp_path / "elmo_gpu.cfg"
+    gpu_cfg.write_text("")
+    monkeypatch.setitem(presets.CONFIGS, "elmo", {"cpu": Path("configs/elmo.cfg"), "gpu": gpu_cfg})
+    cmd = pretrain.build_command("elmo", Path("out"), 1, False, [])
+    assert cmd[4] == str(gpu_cfg) and cmd[cmd.index("--gpu-id") + 1] == "1"
+    gpu_cfg.unlink()
+    assert pretrain.build_command("elmo", Path("out"), 1, False, [])[4] == "configs/elmo.cfg"
+
+
+def test_gpu_id_minus_one_forces_the_cpu(cuda):
+    cuda(True)
+    cmd = pretrain.build_command("skipgram", Path("out"), -1, False, [])
+    assert cmd[cmd.index("--gpu-id") + 1] == "-1"
+
+
+def test_smoke_adds_the_smoke_overrides_after_the_passed_ones(cuda):
+    cuda(False)
+    cmd = pretrain.build_command("skipgram", Path("out"), -1, True, ["--paths.train", "t.txt"])
+    assert cmd[:3] == [sys.executable, "-m", "spacy_elmo_w2v"]
+    assert cmd[-len(presets.SMOKE_OVERRIDES["skipgram"]):] == presets.SMOKE_OVERRIDES["skipgram"]
+    assert cmd[cmd.index("--paths.train") + 1] == "t.txt"
+    assert "--overwrite" in cmd
+
+
+def write_checkpoint(output_dir: Path) -> None:
+    checkpoint = pretrain.partial_dir(output_dir) / pretrain.ELMO_CHECKPOINT
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"state")
+
+
+def test_no_checkpoint_means_no_resume(tmp_path):
+    assert not pretrain.should_resume(tmp_path / "elmo", "abc")
+
+
+def test_checkpoint_of_the_same_run_is_resumed(tmp_path):
+    out = tmp_path / "elmo"
+    write_checkpoint(out)
+    pretrain.fingerprint_file(out).write_text(json.dumps({"fingerprint": "abc"}))
+    assert pretrain.should_resume(out, "abc")
+
+
+def test_checkpoint_of_another_run_is_not_resumed(tmp_path, capsys):
+    out = tmp_path / "elmo"
+    write_checkpoint(out)
+    pretrain.fingerprint_file(out).write_text(json.dumps({"fingerprint": "abc"}))
+    assert not pretrain.should_resume(out, "other")
+    assert "starting over" in " ".join(capsys.readouterr().out.split())
+
+
+def test_fingerprint_changes_with_the_inputs_but_not_the_output(tmp_path):
+    corpus, out = tmp_path / "train.txt", tmp_path / "elmo"
+    corpus.write_text("a b\n")
+    argv = ["x", str(corpus), str(out)]
+    before = pretrain.run_fingerprint(argv, out)
+    out.mkdir()
+    (out / "meta.json").write_text("{}")
+    assert pretrain.run_fingerprint(argv, out) == before
+    corpus.write_text("a b c\n")
+    assert pretrain.run_fingerprint(argv, out) != before
+    assert pretrain.run_fingerprint(argv + ["--training.max_epochs", "1"], out) != before
