@@ -195,3 +195,10 @@ def test_ptb_stream_has_the_standard_10k_vocabulary_and_one_eos_per_line():
     ids = stream_ids(train, vocab, normalizer)
     assert len(ids) == 929589
     assert int((ids == vocab.index[EOS]).sum()) == train.n_sentences
+
+
+def test_pretrained_component_can_be_sourced_into_another_pipeline(trained):
+    source = spacy.load(trained)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("elmo_vectors", source=source)
+    assert np.array_equal(nlp("the zebra sat on a mat .").tensor, source("the zebra sat on a mat .").tensor)
