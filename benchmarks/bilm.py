@@ -46,7 +46,11 @@ CPU = torch.device("cpu")
 
 
 class PlainBiLSTM(nn.Module):
-    """The plain PyTorch baseline: one embedding, one multi-layer nn.LSTM per direction, the same head."""
+    """The plain PyTorch baseline: one embedding, one multi-layer nn.LSTM per direction, the same head.
+
+    The same function as our BiLM but for the residual connections (a fused
+    multi-layer nn.LSTM has none), so the difference is the cost of our wrapping.
+    """
 
     def __init__(self, spec: BiLMSpec, n_words: int) -> None:
         super().__init__()
@@ -56,10 +60,12 @@ class PlainBiLSTM(nn.Module):
         self.fwd = nn.LSTM(width, spec.hidden_size, spec.n_layers, batch_first=True, proj_size=proj, dropout=spec.dropout)
         self.bwd = nn.LSTM(width, spec.hidden_size, spec.n_layers, batch_first=True, proj_size=proj, dropout=spec.dropout)
         self.head = build_head(spec.head, width, n_words, None)
+        self.dropout = nn.Dropout(spec.dropout)  # same dropout places as ours: input, between layers, output
 
     def loss(self, batch) -> torch.Tensor:
-        f, _ = self.fwd(self.embed(batch.fwd_inputs))
-        b, _ = self.bwd(self.embed(batch.bwd_inputs))
+        f, _ = self.fwd(self.dropout(self.embed(batch.fwd_inputs)))
+        b, _ = self.bwd(self.dropout(self.embed(batch.bwd_inputs)))
+        f, b = self.dropout(f), self.dropout(b)
         width = f.shape[-1]
         n = batch.fwd_targets.numel()
         nll = self.head.nll(f.reshape(-1, width), batch.fwd_targets.reshape(-1)) + self.head.nll(b.reshape(-1, width), batch.bwd_targets.reshape(-1))

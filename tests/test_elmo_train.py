@@ -8,7 +8,7 @@ import spacy
 import srsly
 from typer.testing import CliRunner
 
-from ._elmo_helpers import CONFIG, tiny_overrides, write_toy_corpus
+from ._elmo_helpers import CONFIG, SHARED_DATA, tiny_overrides, write_toy_corpus
 from spacy_elmo_w2v.cli import app
 from spacy_elmo_w2v.elmo.train import pretrain_elmo
 
@@ -177,3 +177,28 @@ def test_missing_corpus_setting_is_a_clear_error(tmp_path):
     result = run_cli("pretrain-elmo", CONFIG, tmp_path / "out")
     assert result.exit_code == 1
     assert "--paths.train" in result.output
+
+
+PTB = SHARED_DATA / "ptb"
+
+
+@pytest.mark.skipif(not (PTB / "ptb.train.txt").exists(), reason=f"PTB not found at {PTB} (the shared/ data folder beside the repo)")
+def test_ptb_stream_has_the_standard_10k_vocabulary_and_one_eos_per_line():
+    from spacy_elmo_w2v.corpus import build_vocab, read_corpus
+    from spacy_elmo_w2v.elmo.lm_data import EOS, stream_ids
+    from spacy_elmo_w2v.normalize import PTBNormalizer
+
+    normalizer = PTBNormalizer()
+    train = read_corpus(PTB / "ptb.train.txt")
+    vocab = build_vocab(train, normalizer, 1, specials=(EOS,))
+    assert len(vocab) == 10000
+    ids = stream_ids(train, vocab, normalizer)
+    assert len(ids) == 929589
+    assert int((ids == vocab.index[EOS]).sum()) == train.n_sentences
+
+
+def test_pretrained_component_can_be_sourced_into_another_pipeline(trained):
+    source = spacy.load(trained)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("elmo_vectors", source=source)
+    assert np.array_equal(nlp("the zebra sat on a mat .").tensor, source("the zebra sat on a mat .").tensor)

@@ -205,7 +205,7 @@ class ElmoVectors(TrainablePipe):
         cache = self._orth_to_id
         vocab = self.lm_vocab
         for orth in set(orths) - cache.keys():
-            cache[orth] = vocab.index.get(self.normalizer(self.vocab.strings[orth]), vocab.unk_id)
+            cache[orth] = vocab.index.get(self.normalizer(doc.vocab.strings[orth]), vocab.unk_id)
         return np.fromiter(map(cache.__getitem__, orths), dtype=np.int64, count=len(orths))
 
     def _windows_ids(self, docs: List[Doc], windows) -> List[np.ndarray]:
@@ -285,7 +285,8 @@ class ElmoVectors(TrainablePipe):
         losses: Optional[Dict[str, float]] = None,
     ) -> Dict[str, float]:
         """Fine-tune the biLM as a language model on the examples' text (both
-        directions, sentence by sentence); adds the loss to ``losses[name]``."""
+        directions, sentence by sentence); adds the loss to ``losses[name]``.
+        Dropout is the model's own (``model.dropout``); ``drop`` is not used."""
         from .batching import sequence_batch
 
         losses = {} if losses is None else losses

@@ -29,7 +29,7 @@ def span_vector(span: Union[Span, Doc]) -> np.ndarray:
     doc = span if isinstance(span, Doc) else span.doc
     start, end = (0, len(doc)) if isinstance(span, Doc) else (span.start, span.end)
     rows = doc.tensor[start:end]
-    keep = np.asarray([not t.is_space for t in doc[start:end]], dtype=bool)
+    keep = doc.to_array("IS_SPACE")[start:end] == 0
     if not keep.any():
         return np.zeros(doc.tensor.shape[1], dtype=np.float32)
     return rows[keep].mean(axis=0)
