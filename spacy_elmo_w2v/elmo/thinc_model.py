@@ -7,9 +7,9 @@ No torch import at import time.
 """
 from typing import Any, Callable, Optional, Tuple
 
-from thinc.api import ArgsKwargs, Model, PyTorchWrapper
+from thinc.api import Model
 
-from ..forking import make_torch_fork_safe
+from ..wrapping import wrap_torch_module, wrapped_torch_module
 from .spec import BiLMSpec
 
 
@@ -20,17 +20,13 @@ def make_bilm_model(spec: BiLMSpec) -> Model:
 
 def attach_bilm(model: Model, module: Any) -> None:
     """Put the torch ``BiLM`` module into ``model`` (replacing any earlier one)."""
-    make_torch_fork_safe()
-    wrapper = PyTorchWrapper(module, convert_inputs=_convert_inputs)
-    model._layers[:] = [wrapper]
+    model._layers[:] = [wrap_torch_module(module)]
     model.attrs["spec"] = module.spec
 
 
 def get_bilm(model: Model) -> Optional[Any]:
     """The attached torch ``BiLM`` module, or None before one is attached."""
-    if not model.layers:
-        return None
-    return model.layers[0].shims[0]._model
+    return wrapped_torch_module(model)
 
 
 def _forward(model: Model, batch: Any, is_train: bool) -> Tuple[Any, Callable]:
@@ -38,7 +34,3 @@ def _forward(model: Model, batch: Any, is_train: bool) -> Tuple[Any, Callable]:
         raise ValueError("the biLM has no weights yet: run nlp.initialize() or load a pretrained pipeline")
     return model.layers[0](batch, is_train)
 
-
-def _convert_inputs(model: Model, batch: Any, is_train: bool) -> Tuple[ArgsKwargs, Callable]:
-    # The batch holds integer ids only: there is no gradient to pass back.
-    return ArgsKwargs(args=(batch,), kwargs={}), lambda d_inputs: None

@@ -28,6 +28,7 @@ from ..corpus import TokenizedCorpus, build_vocab, encode_corpus, tokens_of_docs
 from ..errors import UserInputError
 from ..normalize import Normalizer
 from ..vocab import Vocabulary
+from ..wrapping import wrapped_torch_module
 
 DEFAULT_MODEL_CONFIG = """
 [model]
@@ -148,10 +149,8 @@ class SkipGramVectors(TrainablePipe):
     @property
     def torch_model(self):
         """The torch ``SkipGramModel`` (after ``initialize``)."""
-        from ..torch_utils import torch_module
-
         self._require_initialized()
-        return torch_module(self.model)
+        return wrapped_torch_module(self.model)
 
     def initialize(
         self,

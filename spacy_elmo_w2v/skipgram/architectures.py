@@ -1,12 +1,14 @@
-"""Registered model architectures (``@architectures = "spacy_elmo_w2v.<Name>.v1"``).
+"""The registered skip-gram architecture (``@architectures = "spacy_elmo_w2v.SkipGram.v1"``).
 
-One small function per versioned name. This module is behind an entry point,
-so torch is imported only when a model is initialized, not at import time.
+This module is behind an entry point, so torch is imported only when a model
+is initialized, not at import time.
 """
 from typing import Any, Optional
 
 from spacy.util import registry
 from thinc.api import Model
+
+from ..wrapping import wrap_torch_module
 
 
 @registry.architectures("spacy_elmo_w2v.SkipGram.v1")
@@ -32,17 +34,9 @@ def build_skipgram(width: int = 100) -> Model:
 def _init_skipgram(model: Model, X: Optional[Any] = None, Y: Optional[Any] = None) -> None:
     if model.layers:
         return
-    from thinc.api import PyTorchWrapper
+    from .model import SkipGramModel
 
-    from .forking import make_torch_fork_safe
-    from .skipgram.model import SkipGramModel
-    from .torch_utils import loss_input, loss_output
-
-    make_torch_fork_safe()
-    torch_model = SkipGramModel(model.get_dim("nV"), model.get_dim("nO"))
-    model._layers.append(
-        PyTorchWrapper(torch_model, convert_inputs=loss_input, convert_outputs=loss_output)
-    )
+    model._layers.append(wrap_torch_module(SkipGramModel(model.get_dim("nV"), model.get_dim("nO"))))
 
 
 def _forward_inner(model: Model, X: Any, is_train: bool):
