@@ -198,12 +198,32 @@ def test_uninitialized_component_says_how_to_get_weights():
         nlp("the cat")
 
 
-def test_hooks_restored_after_multiprocessing(nlp):
-    texts = ["the cat sat on the mat .", "the dog sat on the log ."] * 2
-    docs = list(nlp.pipe(texts, n_process=2, batch_size=1))
-    restore_elmo_hooks(docs)
-    for doc, text in zip(docs, texts):
-        assert np.array_equal(doc[1].vector, nlp(text).tensor[1])
+def test_hooks_restored_after_multiprocessing(nlp, tmp_path):
+    """nlp.pipe(n_process=2) gives docs whose hooks come back with restore_elmo_hooks.
+
+    Runs in a subprocess with a timeout: the parent first uses torch's thread
+    pool, after which a forked worker that runs torch on several threads hangs
+    instead of failing (see spacy_elmo_w2v.forking).
+    """
+    import subprocess
+    import sys
+
+    nlp.to_disk(tmp_path / "elmo")
+    code = (
+        "import numpy as np, spacy, torch\n"
+        "from spacy_elmo_w2v import restore_elmo_hooks\n"
+        f"nlp = spacy.load({str(tmp_path / 'elmo')!r})\n"
+        "x = torch.randn(1000, 1000); (x @ x).sum()  # the parent's thread pool is now in use\n"
+        "texts = ['the cat sat on the mat .', 'the dog sat on the log .'] * 2\n"
+        "docs = list(nlp.pipe(texts, n_process=2, batch_size=1))\n"
+        "restore_elmo_hooks(docs)\n"
+        "for doc, text in zip(docs, texts):\n"
+        "    assert np.array_equal(doc[1].vector, nlp(text).tensor[1])\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("ok")
 
 
 def test_hooks_restored_after_doc_from_bytes(nlp):
