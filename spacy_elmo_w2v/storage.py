@@ -1,23 +1,35 @@
-"""Loading pipelines with errors that say what to do."""
+"""Loading a pipeline a user pointed at, with errors that say which argument was wrong. No torch import."""
 from pathlib import Path
+from typing import Union
 
 from spacy.language import Language
 
 from .errors import UserInputError
 
 
-def load_pipeline(name_or_path: str) -> Language:
-    """``spacy.load`` with a clear error for a missing or unfinished pipeline."""
+def load_pipeline(name_or_path: Union[str, Path], what: str = "MODEL", made_by: str = "a pretrain command") -> Language:
+    """``spacy.load(name_or_path)`` (a path or an installed package name).
+
+    Raises :class:`UserInputError` naming ``what`` (e.g. "--paths.vectors")
+    and the command that makes such a pipeline (``made_by``) when the path is
+    missing, is an unfinished ``.partial`` run, or does not load.
+    """
     import spacy
 
+    text = str(name_or_path)
     path = Path(name_or_path)
-    if path.suffix == ".partial" or (path.exists() and not (path / "config.cfg").exists()):
+    looks_like_path = isinstance(name_or_path, Path) or "/" in text or text.startswith(".")
+    if path.name.endswith(".partial") or (path.is_dir() and not (path / "config.cfg").exists()):
         raise UserInputError(
-            f"{path} is not a finished pipeline (no config.cfg). Point to the OUTPUT_DIR of a completed run."
+            f"{what} {path} is not a finished pipeline (no config.cfg). Give the output directory of a "
+            f"completed run of {made_by}."
         )
-    if not path.exists() and ("/" in name_or_path or name_or_path.startswith(".")):
-        raise UserInputError(f"Pipeline not found: {path}. Train one with `python -m spacy_elmo_w2v pretrain-skipgram`.")
+    if looks_like_path and not path.exists():
+        raise UserInputError(f"{what} {path} does not exist. Give the output directory of {made_by}.")
     try:
         return spacy.load(name_or_path)
-    except OSError as e:
-        raise UserInputError(f"Cannot load pipeline {name_or_path!r}: {e}") from None
+    except Exception as e:
+        raise UserInputError(
+            f"{what} {text} is not a spaCy pipeline that spacy.load can load ({type(e).__name__}: {e}). "
+            f"Give the output directory of {made_by}, or an installed pipeline package."
+        ) from None

@@ -26,7 +26,7 @@ def evaluate_similarity_cli(
     from ..similarity import evaluate_pairs, read_pairs
     from ..storage import load_pipeline
 
-    nlp = load_pipeline(model)
+    nlp = load_pipeline(model, "MODEL", "pretrain-skipgram")
     _, pipe = find_pipe(nlp, "skipgram_vectors")
     scores = evaluate_pairs(nlp.vocab.vectors, read_pairs(pairs_path), pipe.normalizer)
     msg.good(

@@ -17,7 +17,7 @@ def export_word2vec_cli(
     from ..pipeline import find_pipe
     from ..storage import load_pipeline
 
-    nlp = load_pipeline(model)
+    nlp = load_pipeline(model, "MODEL", "pretrain-skipgram")
     _, pipe = find_pipe(nlp, "skipgram_vectors")
     pipe.to_word2vec(output_file)
     msg.good(f"Wrote {len(nlp.vocab.vectors)} vectors of width {nlp.vocab.vectors.shape[1]} to {output_file}")

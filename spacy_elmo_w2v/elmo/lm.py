@@ -17,7 +17,7 @@ from ..normalize import Normalizer
 from ..vocab import Vocabulary
 from .bilm import BiLM
 from .lm_data import EOS, stream_ids
-from .loading import load_pipeline
+from ..storage import load_pipeline
 from .objective import Perplexity, evaluate_stream
 
 Tokenizer = Callable[[str], List[str]]

@@ -9,7 +9,7 @@ import torch
 from ..errors import UserInputError
 from ..vocab import Vocabulary
 from .bilm import BiLM
-from .loading import load_pipeline
+from ..storage import load_pipeline
 from .spec import BiLMSpec
 
 
