@@ -1,5 +1,7 @@
 """Shared fixtures: toy corpora, tiny configs, the shared PTB data."""
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,17 @@ def toy_skipgram_dir(tmp_path_factory, toy_corpus_path) -> Path:
         progress=False,
     )
     return out
+
+
+def run_python(code: str, timeout: float = 120) -> str:
+    """Run ``code`` in a fresh interpreter; assert it exits 0 and return its stdout.
+
+    For behaviour that needs a process of its own: forking workers, blocked
+    imports. A hang fails the test through ``timeout`` instead of blocking the run.
+    """
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def shared_file(*parts: str) -> Path:

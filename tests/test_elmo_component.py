@@ -8,6 +8,7 @@ from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 
 from ._elmo_helpers import TOY_TEXTS, tiny_nlp
+from .conftest import run_python
 from spacy_elmo_w2v import restore_elmo_hooks
 from spacy_elmo_w2v.errors import UserInputError
 
@@ -205,9 +206,6 @@ def test_hooks_restored_after_multiprocessing(nlp, tmp_path):
     pool, after which a forked worker that runs torch on several threads hangs
     instead of failing (see spacy_elmo_w2v.forking).
     """
-    import subprocess
-    import sys
-
     nlp.to_disk(tmp_path / "elmo")
     code = (
         "import numpy as np, spacy, torch\n"
@@ -221,9 +219,7 @@ def test_hooks_restored_after_multiprocessing(nlp, tmp_path):
         "    assert np.array_equal(doc[1].vector, nlp(text).tensor[1])\n"
         "print('ok')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("ok")
+    assert run_python(code, timeout=180).strip().endswith("ok")
 
 
 def test_hooks_restored_after_doc_from_bytes(nlp):

@@ -5,7 +5,7 @@ import spacy
 from spacy.training import Example
 from thinc.api import Adam
 
-from .conftest import ANIMALS, VEHICLES, toy_sentences
+from .conftest import ANIMALS, VEHICLES, run_python, toy_sentences
 
 
 @pytest.fixture(scope="module")
@@ -158,9 +158,6 @@ def test_word2vec_export_is_read_by_spacy_init_vectors(nlp, tmp_path):
 
 def test_static_vectors_survive_a_multiprocess_pipe(toy_skipgram_dir):
     """Docs made by forked workers find their vectors (norms travel with the doc)."""
-    import subprocess
-    import sys
-
     code = (
         "import spacy, numpy as np\n"
         f"nlp = spacy.load({str(toy_skipgram_dir)!r})\n"
@@ -169,6 +166,4 @@ def test_static_vectors_survive_a_multiprocess_pipe(toy_skipgram_dir):
         "assert np.array_equal(docs[0][0].vector, nlp('cat')[0].vector)\n"
         "print('ok')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("ok")
+    assert run_python(code).strip().endswith("ok")
