@@ -21,11 +21,12 @@ import torch
 from tqdm import tqdm
 from wasabi import msg
 
-from ..config import load_config, pipeline_config
+from ..config import load_config
 from ..corpus import build_vocab, read_corpus
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir, partial_dir
+from ..pipeline import find_pipe, nlp_from_config
 from ..vocab import Vocabulary
 from .batching import n_stream_batches
 from .bilm import BiLM, build_bilm
@@ -72,13 +73,6 @@ class TrainingSettings:
         if not settings.train or not settings.dev:
             raise UserInputError("No corpus given: set --paths.train and --paths.dev (one sentence per line).")
         return settings
-
-
-def _elmo_pipe(nlp):
-    for name in nlp.pipe_names:
-        if nlp.get_pipe_meta(name).factory == FACTORY:
-            return nlp.get_pipe(name)
-    raise UserInputError(f"The config's pipeline {nlp.pipe_names} has no {FACTORY!r} component; add one under [components].")
 
 
 def _autocast(device: torch.device, enabled: bool):
@@ -175,8 +169,6 @@ def pretrain_elmo(
     Returns the metrics written to the pipeline's ``meta.json``
     (``performance``): best dev perplexities and the per-epoch history.
     """
-    import spacy
-
     output_dir = Path(output_dir)
     check_output_dir(output_dir, overwrite)
     config = load_config(config_path, overrides or {})
@@ -184,13 +176,8 @@ def pretrain_elmo(
     if "training" not in resolved:
         raise UserInputError(f"{config_path} has no [training] section; start from configs/elmo.cfg.")
     settings = TrainingSettings.from_config(dict(resolved["training"]))
-    try:
-        nlp = spacy.util.load_model_from_config(pipeline_config(config), auto_fill=True, validate=True)
-    except UserInputError:
-        raise
-    except Exception as e:
-        raise UserInputError(f"Cannot build the pipeline from {config_path}: {e}") from None
-    pipe = _elmo_pipe(nlp)
+    nlp = nlp_from_config(config)
+    _, pipe = find_pipe(nlp, FACTORY)
     seed_everything(int(resolved["system"]["seed"]))
     device = resolve_device(gpu_id)
 
