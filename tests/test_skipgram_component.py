@@ -5,7 +5,7 @@ import spacy
 from spacy.training import Example
 from thinc.api import Adam
 
-from .conftest import ANIMALS, VEHICLES, run_python, toy_sentences
+from .conftest import ANIMALS, run_python, toy_sentences
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_numbers_find_the_number_token(tmp_path):
     from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES
 
     corpus = tmp_path / "c.txt"
-    corpus.write_text("\n".join(f"the cat ate N fish in N" for _ in range(50)) + "\n")
+    corpus.write_text("\n".join("the cat ate N fish in N" for _ in range(50)) + "\n")
     nlp = pretrain_skipgram(
         CONFIGS / "skipgram.cfg", tmp_path / "out",
         overrides={"paths.train": str(corpus), **TOY_SKIPGRAM_OVERRIDES, "training.max_epochs": 1},
@@ -106,7 +106,7 @@ def test_component_can_be_sourced_into_another_pipeline(toy_skipgram_dir):
 
 def test_nlp_update_trains_the_vectors():
     nlp = spacy.blank("en")
-    pipe = nlp.add_pipe(
+    nlp.add_pipe(
         "skipgram_vectors",
         config={"min_count": 1, "subsample": 0.0, "noise_samples": 32, "window": 3, "model": {"width": 16}},
     )

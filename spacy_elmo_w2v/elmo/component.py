@@ -17,9 +17,10 @@ from spacy.util import ensure_path
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer
 
+from ..corpus import TokenizedCorpus, build_vocab, tokens_of_docs
 from ..errors import UserInputError
 from ..normalize import Normalizer
-from ..vocab import UNK, Vocabulary
+from ..vocab import Vocabulary
 from .hooks import install_hooks
 from .lm_data import EOS
 from .spec import BiLMSpec
@@ -257,15 +258,12 @@ class ElmoVectors(TrainablePipe):
         """Build the LM vocabulary from the example docs (words seen at least
         ``min_count`` times) and a freshly initialised biLM; ``vectors`` (a
         pipeline path) starts the word embeddings from its static vectors."""
-        from collections import Counter
-
         from .bilm import build_bilm
         from .vectors_init import spec_for_vectors, init_word_embeddings, load_static_vectors
 
-        counts: Counter = Counter()
-        for eg in get_examples():
-            counts.update(self.normalizer(t.text) for t in eg.reference if not t.is_space)
-        lm_vocab = Vocabulary.build(counts, min_count=self.cfg["min_count"], specials=(UNK, EOS), source="the examples")
+        tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
+        corpus = TokenizedCorpus(tokens, lengths, source="the examples")
+        lm_vocab = build_vocab(corpus, self.normalizer, self.cfg["min_count"], specials=(EOS,))
         spec = self.spec
         table = None
         if vectors:
