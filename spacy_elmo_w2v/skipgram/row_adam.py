@@ -9,8 +9,8 @@ zero-gradient Adam steps are summed in closed form (moments decay by
 ``beta ** k``; the moves sum a geometric series in
 ``beta1 / sqrt(beta2)``), then the ordinary step follows. :meth:`RowAdam.flush`
 catches up every row at the end. The result follows dense Adam up to
-``eps`` and to bias corrections taken at the current step in the catch-up
-(tested); plain lazy Adam (``torch.optim.SparseAdam``), which skips the
+``eps`` and to bias corrections taken at one step of each catch-up, the
+centre of mass of its series (tested); plain lazy Adam (``torch.optim.SparseAdam``), which skips the
 missed motion, lost 0.05 of WordSim-353 rho on PTB.
 """
 from typing import List, Sequence, Tuple
@@ -74,15 +74,18 @@ class RowAdam:
         beta1, beta2 = self.betas
         m = self.exp_avgs[i].index_select(0, rows)
         v = self.exp_avg_sqs[i].index_select(0, rows)
-        missed = (upto - self.last_step[i].index_select(0, rows)).to(m.dtype)[:, None]  # [n, 1]
+        last = self.last_step[i].index_select(0, rows)
+        missed = (upto - last).to(m.dtype)[:, None]  # [n, 1]
         if upto == 0 or not bool((missed > 0).any()):
             return m, v
         ratio = beta1 / beta2**0.5
         # sum_{j=1..k} ratio**j: the decayed m / sqrt(decayed v) of each missed step, relative to now
         series = ratio * (1 - ratio**missed) / (1 - ratio)
-        step_size = self.lr * (1 - beta2**upto) ** 0.5 / (1 - beta1**upto)
-        move = m / (v.sqrt() + self.eps) * series
-        self.tables[i].index_add_(0, rows, move.to(self.tables[i].dtype), alpha=-step_size)
+        # bias corrections at the centre of mass of that series (about 10 steps after the last update)
+        centre = last.to(m.dtype)[:, None] + (missed / 2).clamp(1.0, 1 / (1 - ratio))
+        step_size = self.lr * (1 - beta2**centre).sqrt() / (1 - beta1**centre)
+        move = m / (v.sqrt() + self.eps) * (series * step_size)
+        self.tables[i].index_add_(0, rows, move.to(self.tables[i].dtype), alpha=-1.0)
         return m.mul_(beta1**missed), v.mul_(beta2**missed)
 
     def _apply(self, i: int, rows: torch.Tensor, m: torch.Tensor, v: torch.Tensor, step: int) -> None:
