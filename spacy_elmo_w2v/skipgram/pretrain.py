@@ -8,7 +8,7 @@ import srsly
 from spacy.language import Language
 from wasabi import msg
 
-from ..config import load_config
+from ..config import PRETRAIN_SECTION, load_config, pretrain_section
 from ..corpus import empty_corpus_error, iter_corpus_blocks
 from ..counting import count_blocks
 from ..idfile import write_id_file
@@ -42,7 +42,7 @@ def pretrain_skipgram(
     ``spacy.load`` loads, plus ``training_log.json`` and ``metrics.jsonl``.
 
     The corpus is streamed twice, never held in memory: a counting pass
-    builds the vocabulary (its table capped by ``[training] max_count_table``,
+    builds the vocabulary (its table capped by ``[pretrain] max_count_table``,
     the vocabulary by ``max_vocab_size``), a second pass writes it as ids to
     ``OUTPUT_DIR.partial/ids`` (deleted after training), which training reads
     chunk by chunk.
@@ -58,7 +58,7 @@ def pretrain_skipgram(
         raise UserInputError(
             "No training corpus: pass --paths.train FILE (or set [paths] train in the config)."
         )
-    settings = _training_settings(resolved.get("training", {}))
+    settings = _training_settings(pretrain_section(resolved, config_path))
     seed_everything(settings["seed"])
     device = resolve_device(gpu_id)
     lang = resolved["nlp"]["lang"]
@@ -73,7 +73,7 @@ def pretrain_skipgram(
         msg.warn(
             f"The word count table passed max_count_table={settings['max_count_table']:,} and was pruned "
             f"{counted.n_prunes} times: words seen fewer than {counted.min_reduce} times may be missing or "
-            f"undercounted. Raise [training] max_count_table if you have the memory."
+            f"undercounted. Raise [{PRETRAIN_SECTION}] max_count_table if you have the memory."
         )
     words = Vocabulary.build(
         counted.counts, min_count=pipe.cfg["min_count"], max_size=settings["max_vocab_size"], source=str(train_path)
@@ -145,12 +145,14 @@ def _training_settings(section: Dict[str, Any]) -> Dict[str, Any]:
     missing = [k for k in TRAINING_KEYS if k not in section]
     if unknown or missing:
         raise UserInputError(
-            f"[training] section: unknown keys {unknown}, missing keys {missing}. "
+            f"[{PRETRAIN_SECTION}] section: unknown keys {unknown}, missing keys {missing}. "
             f"Expected exactly {list(TRAINING_KEYS)} (see configs/skipgram.cfg)."
         )
     if section["max_epochs"] < 1 or section["batch_size"] < 1:
-        raise UserInputError("[training] max_epochs and batch_size must be at least 1.")
+        raise UserInputError(f"[{PRETRAIN_SECTION}] max_epochs and batch_size must be at least 1.")
     for key in ("max_vocab_size", "max_count_table"):
         if section[key] is not None and (not isinstance(section[key], int) or section[key] < 1):
-            raise UserInputError(f"[training] {key} must be a positive whole number or null, not {section[key]!r}.")
+            raise UserInputError(
+                f"[{PRETRAIN_SECTION}] {key} must be a positive whole number or null, not {section[key]!r}."
+            )
     return dict(section)
