@@ -83,8 +83,8 @@ class RowAdam:
         series = ratio * (1 - ratio**missed) / (1 - ratio)
         # bias corrections at the centre of mass of that series (about 10 steps after the last update)
         centre = last.to(m.dtype)[:, None] + (missed / 2).clamp(1.0, 1 / (1 - ratio))
-        step_size = self.lr * (1 - beta2**centre).sqrt() / (1 - beta1**centre)
-        move = m / (v.sqrt() + self.eps) * (series * step_size)
+        denom = (v / (1 - beta2**centre)).sqrt_().add_(self.eps)
+        move = m / denom * (series * self.lr / (1 - beta1**centre))
         self.tables[i].index_add_(0, rows, move.to(self.tables[i].dtype), alpha=-1.0)
         return m.mul_(beta1**missed), v.mul_(beta2**missed)
 
