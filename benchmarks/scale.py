@@ -11,6 +11,9 @@ Cases (each implementation in its own subprocess, alternating ours/gensim):
   to ``--work`` and not kept in the repository), 1 epoch, min_count 5;
 - ``zipf-busy`` / ``ptb-busy``: the same while one busy process
   (``python -c "while True: pass"``) runs on the machine;
+- ``threads``: ours on PTB with the thread defaults off
+  (``SPACY_ELMO_W2V_THREADS=0``, torch's own: every core, libgomp's long
+  spin) and on, quiet and with one busy process;
 - ``growth``: ours on a fifth of the Zipf corpus and on that fifth repeated
   5 times (min_count 1, so the vocabulary is the same): peak RSS should not grow.
 
@@ -52,11 +55,11 @@ def measure(cmd: List[str], env: Optional[Dict[str, str]] = None) -> Dict:
     return {"seconds": wall, "rss_mb": usage.ru_maxrss / 1e3, "output": out}
 
 
-def run_ours(corpus: Path, epochs: int, min_count: int, out: Path) -> Dict:
+def run_ours(corpus: Path, epochs: int, min_count: int, out: Path, env: Optional[Dict[str, str]] = None) -> Dict:
     cmd = [sys.executable, "-m", "spacy_elmo_w2v", "pretrain-skipgram", str(ROOT / "configs" / "skipgram.cfg"),
            str(out), "--overwrite", "--no-progress", "--paths.train", str(corpus), "--pretrain.max_epochs", str(epochs),
            "--components.skipgram_vectors.min_count", str(min_count)]
-    r = measure(cmd)
+    r = measure(cmd, env)
     log = json.loads((out / "training_log.json").read_text())
     r.update(vocab=log["n_words"] - 1, tokens=log["corpus_tokens"])  # without <unk>, as gensim counts
     return r
@@ -90,6 +93,14 @@ class Busy:
     def __exit__(self, *exc):
         self.proc.kill()
         self.proc.wait()
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
 
 
 def report(case: str, impl: str, r: Dict, epochs: int) -> Dict:
@@ -139,6 +150,16 @@ def main() -> None:
             del lines
             for name, path in (("growth-1x", fifth), ("growth-5x", five)):
                 rows.append(report(name, "ours", run_ours(path, 1, 1, args.work / "out_ours"), 1))
+            continue
+        if case == "threads":
+            for _ in range(args.repeats):
+                for busy in (False, True):
+                    for label, extra in (("defaults-off", {"SPACY_ELMO_W2V_THREADS": "0"}), ("defaults-on", {})):
+                        env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "GOMP_SPINCOUNT")}
+                        env.update(extra)
+                        with Busy() if busy else _nothing():
+                            r = run_ours(args.ptb, 5, 10, args.work / "out_ours", env)
+                        rows.append(report("ptb-busy" if busy else "ptb", f"ours, {label}", r, 5))
             continue
         corpus, epochs, min_count = setups[case.replace("-busy", "")]
         for _ in range(args.repeats):
