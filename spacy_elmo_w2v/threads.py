@@ -5,7 +5,9 @@ pool starts. Two defaults matter on a shared machine:
 
 - the number of threads: the cores this process may run on
   (``os.sched_getaffinity``, which follows ``taskset``, cgroups' cpusets and
-  container limits), not every core of the machine;
+  container limits) less those other processes keep busy (the one-minute
+  load average, rounded), at least one: on a loaded 2-core machine PTB
+  skip-gram took 210 s with two threads and 20-30 s with one;
 - how long an idle thread spins before it sleeps: libgomp spins 300,000
   times at every barrier by default, so when another process holds a core
   the threads burn their time slices waiting for the descheduled one (PTB
@@ -33,6 +35,17 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def free_cores(load: Optional[float] = None) -> int:
+    """Cores this process may use less the machine's running load (``os.getloadavg``), at least 1."""
+    cores = available_cores()
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            load = 0.0
+    return max(1, min(cores, cores - int(load + 0.5)))
+
+
 def configure_threads(environ: Optional[MutableMapping[str, str]] = None) -> Dict[str, str]:
     """Fill in the OpenMP thread defaults in ``environ`` (``os.environ``); returns what it set.
 
@@ -43,7 +56,7 @@ def configure_threads(environ: Optional[MutableMapping[str, str]] = None) -> Dic
         return {}
     chosen: Dict[str, str] = {}
     if "OMP_NUM_THREADS" not in environ:
-        chosen["OMP_NUM_THREADS"] = str(available_cores())
+        chosen["OMP_NUM_THREADS"] = str(free_cores())
     if "OMP_WAIT_POLICY" not in environ and "GOMP_SPINCOUNT" not in environ:
         chosen["GOMP_SPINCOUNT"] = DEFAULT_SPINCOUNT
     environ.update(chosen)
