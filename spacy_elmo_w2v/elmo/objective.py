@@ -19,20 +19,40 @@ from .lstm import State
 
 @dataclass
 class Perplexity:
-    """Word-level perplexities: forward, backward, and their (arithmetic) mean."""
+    """Word-level perplexities: forward, backward, and their (arithmetic) mean.
+
+    n_tokens, n_oov: when known, how many tokens were scored and how many of
+    them were out of the vocabulary (scored as ``<unk>``, which makes a text
+    of unknown words look easy: read the perplexity with :attr:`oov_rate`).
+    """
 
     fwd: float
     bwd: float
+    n_tokens: Optional[int] = None
+    n_oov: Optional[int] = None
 
     @property
     def mean(self) -> float:
         return 0.5 * (self.fwd + self.bwd)
 
+    @property
+    def oov_rate(self) -> Optional[float]:
+        """The share of scored tokens that were out of the vocabulary (None when not counted)."""
+        if self.n_tokens is None or self.n_oov is None:
+            return None
+        return self.n_oov / max(self.n_tokens, 1)
+
     def to_dict(self) -> dict:
-        return {"ppl_fwd": self.fwd, "ppl_bwd": self.bwd, "ppl_mean": self.mean}
+        out = {"ppl_fwd": self.fwd, "ppl_bwd": self.bwd, "ppl_mean": self.mean}
+        if self.oov_rate is not None:
+            out.update(n_tokens=self.n_tokens, n_oov=self.n_oov, oov_rate=self.oov_rate)
+        return out
 
     def __str__(self) -> str:
-        return f"fwd {self.fwd:.2f}  bwd {self.bwd:.2f}  mean {self.mean:.2f}"
+        text = f"fwd {self.fwd:.2f}  bwd {self.bwd:.2f}  mean {self.mean:.2f}"
+        if self.oov_rate is not None:
+            text += f"  (OOV {self.n_oov}/{self.n_tokens} = {self.oov_rate:.1%})"
+        return text
 
 
 def _detach(state: Optional[State]) -> Optional[State]:
