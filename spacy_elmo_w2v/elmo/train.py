@@ -5,7 +5,7 @@ spec) -> corpus -> vocabulary -> id streams (``<eos>`` after each line) ->
 epochs of truncated-BPTT batches (:func:`.objective.stream_pass`) -> dev
 perplexity each epoch, best weights kept, a checkpoint each epoch in
 ``OUTPUT_DIR.partial/checkpoint`` -> the best biLM in the component ->
-``nlp.to_disk``. Every setting comes from the config's ``[training]`` section.
+``nlp.to_disk``. Every setting comes from the config's ``[pretrain]`` section.
 """
 import copy
 import shutil
@@ -21,7 +21,7 @@ import torch
 from tqdm import tqdm
 from wasabi import msg
 
-from ..config import load_config
+from ..config import PRETRAIN_SECTION, load_config, pretrain_section
 from ..corpus import build_vocab, read_corpus
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
@@ -37,8 +37,6 @@ from .objective import Perplexity, evaluate_stream, stream_pass
 from .vectors_init import init_word_embeddings, load_static_vectors, spec_for_vectors
 
 FACTORY = "elmo_vectors"
-# The config section of our pretraining loop.
-SECTION = "training"
 
 
 def _at_least(n: float) -> Any:
@@ -81,12 +79,12 @@ class TrainingSettings:
         """Check every value of the section (types, bounds, no unknown keys) and build the settings."""
         if "min_count" in section:
             raise UserInputError(
-                f"[{SECTION}] min_count is no longer read: the vocabulary's min_count is the component's. "
+                f"[{PRETRAIN_SECTION}] min_count is no longer read: the vocabulary's min_count is the component's. "
                 f"Move it to [components.elmo_vectors] min_count (override: --components.elmo_vectors.min_count N)."
             )
         if not section.get("train") or not section.get("dev"):
             raise UserInputError("No corpus given: set --paths.train and --paths.dev (one sentence per line).")
-        return settings_from_section(cls, section, SECTION, "configs/elmo.cfg")
+        return settings_from_section(cls, section, PRETRAIN_SECTION, "configs/elmo.cfg")
 
 
 def _autocast(device: torch.device, enabled: bool):
@@ -193,14 +191,12 @@ def pretrain_elmo(
     output_dir = Path(output_dir)
     config = load_config(config_path, overrides or {})
     resolved = config.interpolate()
-    if SECTION not in resolved:
-        raise UserInputError(f"{config_path} has no [{SECTION}] section; start from configs/elmo.cfg.")
-    settings = TrainingSettings.from_config(dict(resolved[SECTION]))
+    settings = TrainingSettings.from_config(pretrain_section(resolved, config_path))
     check_output_dir(output_dir, overwrite)
     nlp = nlp_from_config(config)
     _, pipe = find_pipe(nlp, FACTORY)
     inputs = {"--paths.train": settings.train, "--paths.dev": settings.dev, "--paths.vectors": settings.vectors}
-    fingerprint = run_fingerprint(resolved, SECTION, inputs)
+    fingerprint = run_fingerprint(resolved, PRETRAIN_SECTION, inputs)
     checkpoint_file = checkpoint_path(output_dir)
     checkpoint = load_checkpoint(checkpoint_file) if resume else None
     if checkpoint is not None:
@@ -273,7 +269,7 @@ def pretrain_elmo(
                 best_ppl=best_ppl, best_model=best_state, vocab=vocab.to_dict(),
             )
             if not finished:
-                msg.info(f"Stopped after {settings.max_minutes} minutes ({SECTION}.max_minutes)")
+                msg.info(f"Stopped after {settings.max_minutes} minutes ({PRETRAIN_SECTION}.max_minutes)")
                 break
         if best_state is not None:
             bilm.load_state_dict(best_state)

@@ -8,7 +8,7 @@ import srsly
 from spacy.language import Language
 from wasabi import msg
 
-from ..config import load_config
+from ..config import PRETRAIN_SECTION, load_config, pretrain_section
 from ..corpus import read_corpus
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
@@ -16,8 +16,6 @@ from ..output import atomic_output_dir, check_output_dir
 from ..pipeline import find_pipe, nlp_from_config
 from ..settings import settings_from_section
 
-# The config section of our pretraining loop.
-SECTION = "training"
 
 
 @dataclass
@@ -56,7 +54,8 @@ def pretrain_skipgram(
         raise UserInputError(
             "No training corpus: pass --paths.train FILE (or set [paths] train in the config)."
         )
-    settings = settings_from_section(SkipGramSettings, resolved.get(SECTION, {}), SECTION, "configs/skipgram.cfg")
+    section = pretrain_section(resolved, config_path)
+    settings = settings_from_section(SkipGramSettings, section, PRETRAIN_SECTION, "configs/skipgram.cfg")
     check_output_dir(output_dir, overwrite)
     nlp = nlp_from_config(config)
     name, pipe = find_pipe(nlp, "skipgram_vectors")
