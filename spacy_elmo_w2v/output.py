@@ -72,13 +72,27 @@ def _check_writable(output_dir: Path) -> None:
         ) from None
 
 
+# What an unfinished run of an earlier release (before the marker) may have left in its .partial directory.
+LEGACY_PARTIAL_ENTRIES = PIPELINE_FILES | {"checkpoint", "skipgram_vectors", "elmo_vectors"}
+
+
+def _is_our_partial(tmp: Path) -> bool:
+    """True when the ``.partial`` directory ``tmp`` was left by one of our runs (or is empty)."""
+    if not tmp.is_dir():
+        return False
+    if (tmp / MARKER).is_file() or is_our_output(tmp):
+        return True
+    return all(entry.name in LEGACY_PARTIAL_ENTRIES for entry in tmp.iterdir())
+
+
 def check_output_dir(output_dir: Union[str, Path], overwrite: bool = False) -> Path:
     """Check, before any work is done, that a run can write OUTPUT_DIR; return it.
 
     Raises :class:`UserInputError` when OUTPUT_DIR is the current directory
     or one that contains it, is a file, exists without ``overwrite``, exists
     but was not written by us (``overwrite`` never deletes such a directory),
-    or lies in a directory that cannot be written.
+    has a ``.partial`` path holding something of someone else's, or lies in a
+    directory that cannot be written.
     """
     output_dir = Path(output_dir)
     resolved, cwd = output_dir.resolve(), Path.cwd().resolve()
@@ -99,19 +113,14 @@ def check_output_dir(output_dir: Union[str, Path], overwrite: bool = False) -> P
                 f"Output directory {output_dir} already exists. Choose another path, "
                 f"delete it, or pass --overwrite to replace it."
             )
+    tmp = partial_dir(output_dir)
+    if tmp.exists() and not _is_our_partial(tmp):
+        raise UserInputError(
+            f"{tmp} exists and was not written by spacy_elmo_w2v, and a run of {output_dir} needs that path "
+            f"for its unfinished output. Move it away or choose another OUTPUT_DIR."
+        )
     _check_writable(output_dir)
     return output_dir
-
-
-def _remove_stale_partial(tmp: Path) -> None:
-    if not tmp.exists():
-        return
-    if not (tmp.is_dir() and (_is_empty_dir(tmp) or (tmp / MARKER).is_file())):
-        raise UserInputError(
-            f"{tmp} exists and was not written by spacy_elmo_w2v, and a run needs that path for its unfinished "
-            f"output. Move it away or choose another OUTPUT_DIR."
-        )
-    shutil.rmtree(tmp)
 
 
 @contextmanager
@@ -123,8 +132,8 @@ def atomic_output_dir(output_dir: Union[str, Path], overwrite: bool = False, kee
     """
     output_dir = check_output_dir(output_dir, overwrite)
     tmp = partial_dir(output_dir)
-    if not keep_partial:
-        _remove_stale_partial(tmp)
+    if tmp.exists() and not keep_partial:
+        shutil.rmtree(tmp)
     tmp.mkdir(parents=True, exist_ok=True)
     (tmp / MARKER).write_text("Written by spacy_elmo_w2v; --overwrite may replace this directory.\n", encoding="utf8")
     try:

@@ -44,8 +44,6 @@ def pretrain_skipgram(
     succeeds (see :mod:`spacy_elmo_w2v.output`); it holds a pipeline that
     ``spacy.load`` loads, plus ``training_log.json``.
     """
-    from .train import make_stream, train_skipgram
-
     started = time.perf_counter()
     config = load_config(config_path, overrides or {})
     resolved = config.interpolate()
@@ -61,6 +59,8 @@ def pretrain_skipgram(
     name, pipe = find_pipe(nlp, "skipgram_vectors")
     seed_everything(settings.seed)
     device = resolve_device(gpu_id)
+
+    from .train import make_stream, train_skipgram  # torch: imported once the settings are known to be good
 
     msg.info(f"Reading {train_path}")
     corpus = read_corpus(train_path, lang=resolved["nlp"]["lang"], what="--paths.train")
