@@ -1,5 +1,4 @@
 """Behaviour of ``pretrain-elmo``: a loadable pipeline, reproducibility, resume, vectors, clear errors."""
-from pathlib import Path
 
 import numpy as np
 import pytest
