@@ -291,6 +291,13 @@ def test_perplexity_reports_the_out_of_vocabulary_rate(lm):
     assert "OOV 3/3" in str(unknown)
 
 
+def test_exclude_unk_leaves_unknown_words_out_of_the_score(lm):
+    mixed = ["zzqx the cat blorf sat on the mat . quuxle"]
+    assert lm.perplexity(mixed, pretokenized=True, exclude_unk=True).mean != lm.perplexity(mixed, pretokenized=True).mean
+    with pytest.raises(UserInputError, match="nothing to score"):
+        lm.perplexity(["zzqx blorf quuxle"], pretokenized=True, exclude_unk=True)
+
+
 @pytest.mark.parametrize("name", ["lm_vocab.json", "model"])
 def test_a_corrupt_component_file_is_named_when_loading(trained_elmo, tmp_path, name):
     from spacy_elmo_w2v.storage import load_pipeline

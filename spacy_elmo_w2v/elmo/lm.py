@@ -69,22 +69,38 @@ class LanguageModel:
     def _ids(self, tokens: Sequence[str]) -> np.ndarray:
         return self.vocab.encode([self.normalizer(t) for t in tokens])
 
-    def corpus_perplexity(self, corpus: TokenizedCorpus, batch_size: int = 10, bptt: int = 35) -> Perplexity:
+    def corpus_perplexity(
+        self, corpus: TokenizedCorpus, batch_size: int = 10, bptt: int = 35, exclude_unk: bool = False
+    ) -> Perplexity:
         """Perplexity of a corpus read as one stream with ``<eos>`` after each sentence,
-        with the number of tokens and of out-of-vocabulary tokens (``n_oov``, ``oov_rate``)."""
+        with the number of tokens and of out-of-vocabulary tokens (``n_oov``, ``oov_rate``).
+
+        exclude_unk: do not score out-of-vocabulary words (``<unk>`` targets),
+            as open-vocabulary LM evaluations do; they are still read as context.
+        """
         _check_count("batch_size", batch_size)
         _check_count("bptt", bptt)
         ids = stream_ids(corpus, self.vocab, self.normalizer)
-        ppl = evaluate_stream(self.bilm, ids, batch_size, bptt, self.device)
-        return replace(ppl, n_tokens=len(corpus), n_oov=int((ids == self.vocab.unk_id).sum()))
+        n_oov = int((ids == self.vocab.unk_id).sum())
+        if exclude_unk and n_oov == len(corpus):
+            raise UserInputError("Every word is out of the vocabulary: with exclude_unk=True there is nothing to score.")
+        ignore = self.vocab.unk_id if exclude_unk else None
+        ppl = evaluate_stream(self.bilm, ids, batch_size, bptt, self.device, ignore_target=ignore)
+        return replace(ppl, n_tokens=len(corpus), n_oov=n_oov)
 
     def perplexity(
-        self, texts: Union[str, Iterable[str]], pretokenized: bool = False, batch_size: int = 10, bptt: int = 35
+        self,
+        texts: Union[str, Iterable[str]],
+        pretokenized: bool = False,
+        batch_size: int = 10,
+        bptt: int = 35,
+        exclude_unk: bool = False,
     ) -> Perplexity:
         """Forward, backward and mean perplexity of ``texts`` (one sentence each, ``<eos>`` after each).
 
         A single string is one text. Unknown words are scored as ``<unk>``: read
-        the result with its ``oov_rate`` (a text of unknown words looks easy).
+        the result with its ``oov_rate`` (a text of unknown words looks easy),
+        or pass ``exclude_unk=True`` to leave them out of the score.
         """
         if isinstance(texts, str):
             texts = [texts]
@@ -94,7 +110,7 @@ class LanguageModel:
         if not tokens:
             raise UserInputError("No tokens to score: the texts are empty.")
         corpus = TokenizedCorpus(tokens, np.asarray([len(s) for s in sentences], dtype=np.int64), "texts")
-        return self.corpus_perplexity(corpus, batch_size, bptt)
+        return self.corpus_perplexity(corpus, batch_size, bptt, exclude_unk)
 
     @torch.no_grad()
     def _prompt_state(self, prompt: str, pretokenized: bool):

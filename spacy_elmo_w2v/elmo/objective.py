@@ -66,10 +66,17 @@ def stream_pass(
     bptt: int,
     device: torch.device,
     autocast: Callable[[], ContextManager] = nullcontext,
+    ignore_target: Optional[int] = None,
 ) -> Iterator[LMOutput]:
-    """Yield the :class:`.bilm.LMOutput` of each chunk of the stream, carrying (detached) states."""
+    """Yield the :class:`.bilm.LMOutput` of each chunk of the stream, carrying (detached) states.
+
+    ignore_target: a word id whose occurrences as targets are not scored (the
+        model still reads them as inputs).
+    """
     fwd_state = bwd_state = None
     for batch in stream_batches(ids, batch_size, bptt):
+        if ignore_target is not None:
+            batch = batch.ignoring(ignore_target)
         with autocast():
             out = bilm.lm_output(batch.to(device), fwd_state, bwd_state)
         fwd_state, bwd_state = _detach(out.fwd_state), _detach(out.bwd_state)
@@ -77,13 +84,18 @@ def stream_pass(
 
 
 @torch.no_grad()
-def evaluate_stream(bilm: BiLM, ids: np.ndarray, batch_size: int, bptt: int, device: torch.device) -> Perplexity:
-    """Perplexity of both directions on an id stream (dropout off; the model's train/eval mode is restored)."""
+def evaluate_stream(
+    bilm: BiLM, ids: np.ndarray, batch_size: int, bptt: int, device: torch.device, ignore_target: Optional[int] = None
+) -> Perplexity:
+    """Perplexity of both directions on an id stream (dropout off; the model's train/eval mode is restored).
+
+    ignore_target: a word id (e.g. ``<unk>``) not scored as a target.
+    """
     was_training = bilm.training
     bilm.eval()
     f_nll = b_nll = 0.0
     f_n = b_n = 0
-    for out in stream_pass(bilm, ids, batch_size, bptt, device):
+    for out in stream_pass(bilm, ids, batch_size, bptt, device, ignore_target=ignore_target):
         f_nll += float(out.fwd_nll)
         b_nll += float(out.bwd_nll)
         f_n += out.n_fwd
