@@ -11,7 +11,7 @@ import dataclasses
 import math
 import numbers
 import typing
-from typing import Any, Mapping, Optional, Type, TypeVar
+from typing import Any, Mapping, Optional, Tuple, Type, TypeVar
 
 from .errors import UserInputError
 
@@ -60,7 +60,7 @@ def check_value(
         raise UserInputError(f"--{name} must be {wanted}, not {value!r}. Fix it in the config or the override.")
 
 
-def _field_kind(hint: Any) -> "tuple[type, bool]":
+def _field_kind(hint: Any) -> Tuple[type, bool]:
     """(type, optional) of a field annotation such as ``int`` or ``Optional[int]``."""
     args = typing.get_args(hint)
     if typing.get_origin(hint) is typing.Union and type(None) in args:
