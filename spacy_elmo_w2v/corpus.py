@@ -94,61 +94,70 @@ class EncodedCorpus:
         return np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
 
 
-def corpus_files(path: PathLike) -> List[Path]:
+def corpus_files(path: PathLike, what: str = "--paths.train") -> List[Path]:
     """The files of a corpus: ``path`` itself, or every file in a directory, in name order.
 
+    what: the setting or argument that named ``path`` (e.g. ``"--paths.dev"``),
+        used in error messages.
     Raises :class:`UserInputError` when the path is missing or the directory empty.
     """
     path = Path(path)
     if not path.exists():
         raise UserInputError(
-            f"Corpus file not found: {path}. Check the path (e.g. --paths.train); "
+            f"Corpus file not found: {path}. Check the path ({what}); "
             f"for the Penn Treebank run `spacy project assets` first."
         )
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     if not files:
-        raise UserInputError(f"Corpus directory {path} contains no files.")
+        raise UserInputError(f"Corpus directory {path} ({what}) contains no files.")
     return files
 
 
-def iter_corpus_blocks(path: PathLike, lang: str = "en", block_bytes: int = BLOCK_BYTES) -> Iterator[TokenizedCorpus]:
+def iter_corpus_blocks(
+    path: PathLike, lang: str = "en", block_bytes: int = BLOCK_BYTES, what: str = "--paths.train"
+) -> Iterator[TokenizedCorpus]:
     """Stream a corpus (a file or a directory of them) as blocks of whole sentences.
 
     Text and ``.jsonl`` files (also ``.gz``/``.bz2`` compressed) are read
     about ``block_bytes`` at a time, so memory does not grow with the corpus;
     a ``.spacy`` DocBin is loaded one file at a time (the format has no
     streaming reader). Every yielded block holds at least one token. Errors
-    (unreadable, not UTF-8, bad JSONL) are :class:`UserInputError` naming the file.
+    (unreadable, binary, not UTF-8, bad JSONL) are :class:`UserInputError` naming the file.
     """
-    for f in corpus_files(path):
+    for f in corpus_files(path, what):
         for block in _iter_one(f, lang, block_bytes):
             if len(block):
                 yield block
 
 
-def read_corpus(path: PathLike, lang: str = "en") -> TokenizedCorpus:
+def read_corpus(path: PathLike, lang: str = "en", what: str = "--paths.train") -> TokenizedCorpus:
     """Read a text, ``.spacy`` or ``.jsonl`` file, or a directory of them, into memory.
 
-    The blocks of :func:`iter_corpus_blocks`, joined. Raises
+    The blocks of :func:`iter_corpus_blocks`, joined. what: the setting or
+    argument that named ``path``, used in error messages. Raises
     :class:`UserInputError` naming the file when it is missing, unreadable,
-    not UTF-8, or holds no tokens.
+    binary, not UTF-8, holds no tokens, or is too large to read into the
+    memory available (see :mod:`spacy_elmo_w2v.memory`).
     """
+    from .memory import check_corpus_fits
+
+    check_corpus_fits(corpus_files(path, what), what)
     tokens: List[str] = []
     lengths: List[np.ndarray] = [np.zeros(0, dtype=np.int64)]
-    for block in iter_corpus_blocks(path, lang):
+    for block in iter_corpus_blocks(path, lang, what=what):
         tokens.extend(block.tokens)
         lengths.append(block.lengths)
     corpus = TokenizedCorpus(tokens, np.concatenate(lengths).astype(np.int64), str(path))
     if len(corpus) == 0:
-        raise empty_corpus_error(path)
+        raise empty_corpus_error(path, what)
     return corpus
 
 
-def empty_corpus_error(path: PathLike) -> UserInputError:
+def empty_corpus_error(path: PathLike, what: str = "--paths.train") -> UserInputError:
     """The error for a corpus without a single token."""
     return UserInputError(
         f"Corpus {path} contains no tokens (empty file or only blank lines). "
-        f"Point --paths.train at a file with one sentence per line."
+        f"Point {what} at a file with one sentence per line."
     )
 
 
@@ -193,6 +202,11 @@ def _iter_lines(path: Path, block_bytes: int) -> Iterator[List[str]]:
             if not raw:
                 return
             data = b"".join(raw)
+            if n_lines == 0 and b"\x00" in data[:8192]:
+                raise UserInputError(
+                    f"{path} is a binary file (it holds NUL bytes), not text. Remove it from the corpus "
+                    f"(or give a .spacy DocBin a .spacy suffix)."
+                )
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as e:
@@ -289,8 +303,14 @@ def build_vocab(
     min_count: int,
     specials: Sequence[str] = (),
     max_size: Union[int, None] = None,
+    min_count_setting: str = "min_count",
 ) -> Vocabulary:
-    """Build a :class:`Vocabulary` of the corpus's normalized words."""
+    """Build a :class:`Vocabulary` of the corpus's normalized words.
+
+    min_count_setting: the dotted setting that sets ``min_count`` (e.g.
+        ``"components.skipgram_vectors.min_count"``), named in the error
+        raised when no word is left.
+    """
     from .vocab import UNK
 
     return Vocabulary.build(
@@ -299,6 +319,7 @@ def build_vocab(
         specials=(UNK, *specials),
         max_size=max_size,
         source=corpus.source,
+        min_count_setting=min_count_setting,
     )
 
 

@@ -35,8 +35,9 @@ def tiny_overrides(prefix: str = "components.elmo_vectors.") -> Dict[str, object
 
 
 def tiny_pipe_config(**component: object) -> Dict[str, object]:
-    """An ``nlp.add_pipe("elmo_vectors", config=...)`` config for a tiny biLM."""
-    config: Dict[str, object] = {"model": {**TINY_MODEL, "encoder": {"word_width": 12}}}
+    """An ``nlp.add_pipe("elmo_vectors", config=...)`` config for a tiny biLM
+    (writing the average of its layers to ``doc.tensor`` unless ``output`` is given)."""
+    config: Dict[str, object] = {"model": {**TINY_MODEL, "encoder": {"word_width": 12}}, "output": "average"}
     config.update(component)
     return config
 
@@ -52,7 +53,36 @@ def tiny_nlp(nlp: Optional[Language] = None, seed: int = 0, **component: object)
     return nlp
 
 
+def toy_tag(word: str) -> str:
+    """A part-of-speech-like tag of a toy word, for training taggers on the toy texts."""
+    return "DET" if word in ("the", "a") else "PUNCT" if word == "." else "LONG" if len(word) > 3 else "SHORT"
+
+
 def write_toy_corpus(path: Path, n_repeats: int = 1) -> Path:
     """Write the toy texts, one per line, and return the path."""
     path.write_text("\n".join(TOY_TEXTS * n_repeats) + "\n", encoding="utf8")
     return path
+
+
+def tiny_training(train: Path, dev: Path, epochs: int = 2) -> dict:
+    """Config overrides: a tiny biLM trained for ``epochs`` on the given files, in seconds."""
+    overrides = {
+        "paths.train": str(train),
+        "paths.dev": str(dev),
+        "pretrain.max_epochs": epochs,
+        "pretrain.batch_size": 4,
+        "pretrain.bptt": 8,
+        "pretrain.eval_batch_size": 2,
+        "pretrain.lr": 0.01,
+        "pretrain.progress": False,
+    }
+    overrides.update(tiny_overrides())
+    return overrides
+
+
+def cli_args(overrides: dict) -> List[str]:
+    """Overrides as command-line arguments (``--key value``)."""
+    args: List[str] = []
+    for key, value in overrides.items():
+        args += [f"--{key}", str(value).lower() if isinstance(value, bool) else str(value)]
+    return args
