@@ -1,5 +1,6 @@
 """``python -m spacy_elmo_w2v pretrain-elmo CONFIG OUTPUT_DIR``."""
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -15,12 +16,16 @@ def pretrain_elmo_cli(
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, -1 for CPU"),
     resume: bool = typer.Option(False, "--resume", help="Continue from the checkpoint in OUTPUT_DIR.partial"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT_DIR if it exists"),
+    dist_timeout: Optional[float] = typer.Option(
+        None, "--dist-timeout", help="Under torchrun: seconds a process waits for the others before the run stops (default 600)"
+    ),
 ) -> None:
     """Pretrain the ELMo biLM and save a pipeline with the elmo_vectors component.
 
     Config values can be overridden as in spaCy: --paths.train F --paths.dev F
     --paths.vectors SKIPGRAM_PIPELINE --training.max_epochs 1.
+    Data-parallel: torchrun --nproc-per-node N -m spacy_elmo_w2v pretrain-elmo ...
     """
     from ..elmo.train import pretrain_elmo
 
-    pretrain_elmo(config_path, output_dir, overrides_from(ctx), gpu_id=gpu_id, resume=resume, overwrite=overwrite)
+    pretrain_elmo(config_path, output_dir, overrides_from(ctx), gpu_id=gpu_id, resume=resume, overwrite=overwrite, dist_timeout=dist_timeout)

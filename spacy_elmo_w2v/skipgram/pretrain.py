@@ -14,7 +14,7 @@ from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir
 from ..pipeline import find_pipe, nlp_from_config
 
-TRAINING_KEYS = ("max_epochs", "batch_size", "learn_rate", "final_learn_rate", "seed")
+TRAINING_KEYS = ("max_epochs", "batch_size", "learn_rate", "final_learn_rate", "seed", "sync_every")
 
 
 def pretrain_skipgram(
@@ -25,17 +25,43 @@ def pretrain_skipgram(
     gpu_id: int = -1,
     overwrite: bool = False,
     progress: bool = True,
+    dist_timeout: Optional[float] = None,
 ) -> Language:
     """Train the config's ``skipgram_vectors`` on ``[paths] train``; save to ``output_dir``.
 
     Returns the trained pipeline. ``output_dir`` is written only when the run
     succeeds (see :mod:`spacy_elmo_w2v.output`); it holds a pipeline that
     ``spacy.load`` loads, plus ``training_log.json``.
+
+    Under ``torchrun --nproc-per-node N`` the run is data-parallel: rank 0
+    builds the vocabulary and the initial tables and shares them, each rank
+    trains on its contiguous shard with its own sampling seed, the ranks
+    average their tables every ``[training] sync_every`` steps and after each
+    epoch, and rank 0 alone writes the output. ``dist_timeout`` (seconds)
+    bounds how long a rank waits for the others.
     """
-    from .train import make_stream, train_skipgram
+    from ..distributed import main_process_output, process_group, rank_device
+
+    check_output_dir(output_dir, overwrite)
+    device = resolve_device(gpu_id)
+    with process_group(device, dist_timeout) as group, main_process_output(group):
+        return _train_and_save(config_path, output_dir, overrides, rank_device(device, group), group, overwrite, progress)
+
+
+def _train_and_save(
+    config_path: Union[str, Path],
+    output_dir: Union[str, Path],
+    overrides: Optional[Dict[str, Any]],
+    device,
+    group,
+    overwrite: bool,
+    progress: bool,
+) -> Language:
+    """The body of :func:`pretrain_skipgram` once the process group is up."""
+    from ..distributed import rank_seed
+    from .train import make_stream, shard_stream, train_skipgram
 
     started = time.perf_counter()
-    check_output_dir(output_dir, overwrite)
     config = load_config(config_path, overrides or {})
     resolved = config.interpolate()
     train_path = resolved["paths"].get("train")
@@ -45,17 +71,25 @@ def pretrain_skipgram(
         )
     settings = _training_settings(resolved.get("training", {}))
     seed_everything(settings["seed"])
-    device = resolve_device(gpu_id)
 
     msg.info(f"Reading {train_path}")
     corpus = read_corpus(train_path, lang=resolved["nlp"]["lang"])
     nlp = nlp_from_config(config)
     name, pipe = find_pipe(nlp, "skipgram_vectors")
-    pipe.initialize(corpus=corpus)
+
+    def initialized_component() -> bytes:
+        pipe.initialize(corpus=corpus)
+        return pipe.to_bytes()
+
+    # One vocabulary and one initial model, made on rank 0 and shared.
+    state = group.from_main(initialized_component)
+    if not group.is_main:
+        pipe.from_bytes(state)
     ids, sentences = pipe.encode(corpus)
     msg.info(
         f"{len(corpus):,} tokens in {corpus.n_sentences:,} sentences; "
         f"{len(pipe.words):,} words with count >= {pipe.cfg['min_count']}; training on {device}"
+        + (f" x {group.world_size} processes" if group.is_distributed else "")
     )
     model = pipe.torch_model.to(device)
     stream = make_stream(ids, sentences, len(pipe.words), pipe.words.unk_id, device)
@@ -66,7 +100,7 @@ def pretrain_skipgram(
         )
     log = train_skipgram(
         model,
-        stream,
+        shard_stream(stream, group.rank, group.world_size),
         window=pipe.cfg["window"],
         negative=pipe.cfg["negative"],
         subsample=pipe.cfg["subsample"],
@@ -75,8 +109,10 @@ def pretrain_skipgram(
         noise_samples=pipe.cfg["noise_samples"],
         learn_rate=settings["learn_rate"],
         final_learn_rate=settings["final_learn_rate"],
-        seed=settings["seed"],
+        seed=rank_seed(settings["seed"], group.rank),
         progress=progress,
+        group=group,
+        sync_every=settings["sync_every"],
     )
     model.to("cpu")
     pipe.sync_vectors()
@@ -85,6 +121,9 @@ def pretrain_skipgram(
         f"({log.tokens_per_second:,.0f} corpus tokens/s); loss by epoch: "
         + ", ".join(f"{x:.3f}" for x in log.epoch_losses)
     )
+    if not group.is_main:
+        group.barrier()  # wait until rank 0 has written the output
+        return nlp
     with atomic_output_dir(output_dir, overwrite=overwrite) as tmp:
         nlp.to_disk(tmp)
         srsly.write_json(
@@ -96,8 +135,10 @@ def pretrain_skipgram(
                 "total_seconds": time.perf_counter() - started,
                 "device": str(device),
                 "n_words": len(pipe.words),
+                "processes": group.world_size,
             },
         )
+    group.barrier()
     msg.good(f"Saved pipeline to {output_dir} ({time.perf_counter() - started:.1f}s in all)")
     return nlp
 
@@ -110,6 +151,6 @@ def _training_settings(section: Dict[str, Any]) -> Dict[str, Any]:
             f"[training] section: unknown keys {unknown}, missing keys {missing}. "
             f"Expected exactly {list(TRAINING_KEYS)} (see configs/skipgram.cfg)."
         )
-    if section["max_epochs"] < 1 or section["batch_size"] < 1:
-        raise UserInputError("[training] max_epochs and batch_size must be at least 1.")
+    if section["max_epochs"] < 1 or section["batch_size"] < 1 or section["sync_every"] < 1:
+        raise UserInputError("[training] max_epochs, batch_size and sync_every must be at least 1.")
     return dict(section)

@@ -13,7 +13,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from ..distributed import SINGLE_PROCESS, ProcessGroup
 from .adam import FusedAdam
+from .averaging import ParameterAveraging
 from .model import SGNSBatch, SkipGramModel
 from .sampler import EpochSample, context_mask, draw_negatives, keep_probabilities, noise_distribution, sample_epoch
 
@@ -48,6 +50,24 @@ def make_stream(
         sentences=torch.as_tensor(sentences[keep], dtype=torch.long, device=device),
         counts=counts,
         n_corpus_tokens=len(ids),
+    )
+
+
+def shard_stream(stream: TrainingStream, rank: int, world_size: int) -> TrainingStream:
+    """The contiguous part of ``stream`` that ``rank`` trains on (:func:`spacy_elmo_w2v.distributed.shard_range`).
+
+    ``counts`` stay those of the whole corpus (they set the subsampling and
+    noise distributions, which all ranks share); ``n_corpus_tokens`` becomes
+    this rank's share of the corpus.
+    """
+    from ..distributed import shard_range
+
+    start, stop = shard_range(len(stream.ids), rank, world_size)
+    return TrainingStream(
+        ids=stream.ids[start:stop],
+        sentences=stream.sentences[start:stop],
+        counts=stream.counts,
+        n_corpus_tokens=round(stream.n_corpus_tokens * (stop - start) / max(len(stream.ids), 1)),
     )
 
 
@@ -103,6 +123,8 @@ def train_skipgram(
     final_learn_rate: float,
     seed: int,
     progress: bool = True,
+    group: ProcessGroup = SINGLE_PROCESS,
+    sync_every: int = 1,
 ) -> TrainingLog:
     """Train ``model`` in place on ``stream`` and return a :class:`TrainingLog`.
 
@@ -114,6 +136,11 @@ def train_skipgram(
         the first to the second over the run.
     seed: seeds the sampling generator; the same seed on the same device
         repeats the run exactly.
+    group, sync_every: in a multi-process run ``stream`` is this rank's
+        shard (:func:`shard_stream`) and the ranks average their tables every
+        ``sync_every`` steps and after each epoch (:class:`.averaging.ParameterAveraging`);
+        ``seed`` should then differ per rank. The log's token count and
+        losses are then those of all ranks together.
     """
     device = stream.ids.device
     generator = torch.Generator(device=device).manual_seed(seed)
@@ -122,12 +149,14 @@ def train_skipgram(
     optimizer = FusedAdam(model.parameters(), learn_rate)
     n_expected = float(keep_prob[stream.ids].sum()) if len(stream.ids) else 0.0
     total_steps = max(1, max_epochs * int(np.ceil(n_expected / batch_size)))
+    averaging = ParameterAveraging(model.parameters(), sync_every, group)
+    all_corpus_tokens = int(group.sum([float(stream.n_corpus_tokens)])[0])
     log = TrainingLog()
     bar = tqdm(
-        total=max_epochs * stream.n_corpus_tokens,
+        total=max_epochs * all_corpus_tokens,
         unit="tok",
         unit_scale=True,
-        disable=not progress,
+        disable=not (progress and group.is_main),
         desc="skip-gram",
         dynamic_ncols=True,
     )
@@ -137,6 +166,7 @@ def train_skipgram(
         sample = sample_epoch(stream.ids, stream.sentences, keep_prob, window, generator)
         epoch_loss = torch.zeros((), device=device)
         n_batches = 0
+        averaging.start_epoch(-(-len(sample) // batch_size))
         for batch in iter_batches(sample, window, batch_size, noise, noise_samples, negative, generator):
             frac = min(step / total_steps, 1.0)
             optimizer.lr = learn_rate + (final_learn_rate - learn_rate) * frac
@@ -147,14 +177,17 @@ def train_skipgram(
             epoch_loss += loss.detach()
             n_batches += 1
             step += 1
-            bar.update(stream.n_corpus_tokens * batch.centers.shape[0] / max(len(sample), 1))
+            averaging.after_step(n_batches)
+            bar.update(all_corpus_tokens * batch.centers.shape[0] / max(len(sample), 1))
             if progress and n_batches % 20 == 0:
                 bar.set_postfix(epoch=epoch + 1, loss=f"{float(epoch_loss) / n_batches:.3f}")
-        log.epoch_losses.append(float(epoch_loss) / max(n_batches, 1))
+        averaging.end_epoch()
+        loss_sum, batches = group.sum([float(epoch_loss), float(n_batches)])
+        log.epoch_losses.append(loss_sum / max(batches, 1))
         bar.set_postfix(epoch=epoch + 1, loss=f"{log.epoch_losses[-1]:.3f}")
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     log.seconds = time.perf_counter() - start_time
-    log.corpus_tokens = max_epochs * stream.n_corpus_tokens
+    log.corpus_tokens = max_epochs * all_corpus_tokens
     bar.close()
     return log
