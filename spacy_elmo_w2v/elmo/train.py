@@ -288,12 +288,18 @@ def _train_and_save(
     output = atomic_output_dir(output_dir, overwrite=overwrite, keep_partial=resume) if group.is_main else nullcontext(partial_dir(output_dir))
     with output as tmp:
         for epoch in range(start_epoch, settings.max_epochs):
-            finished = train_epoch(
+            result = train_epoch(
                 bilm, train_ids, settings, optimizer, scheduler, device, autocast, scaler, deadline,
                 f"epoch {epoch + 1}/{settings.max_epochs}", forward, group,
-            ).finished
+            )
+            finished = result.finished
             ppl: Perplexity = evaluate_stream(bilm, dev_ids, eval_rows, settings.bptt, device, group.sum)
-            history.append({"epoch": epoch + 1, "complete": finished, "seconds": time.perf_counter() - t0, **ppl.to_dict()})
+            history.append({
+                "epoch": epoch + 1, "complete": finished, "seconds": time.perf_counter() - t0,
+                "train_tokens": result.tokens * group.world_size,
+                "train_tokens_per_second": result.tokens * group.world_size / max(result.seconds, 1e-9),
+                **ppl.to_dict(),
+            })
             improved = ppl.mean < best_ppl
             if improved:
                 best_ppl = ppl.mean

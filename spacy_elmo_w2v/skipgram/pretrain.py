@@ -35,7 +35,9 @@ def pretrain_skipgram(
 
     Under ``torchrun --nproc-per-node N`` the run is data-parallel: rank 0
     builds the vocabulary and the initial tables and shares them, each rank
-    trains on its contiguous shard with its own sampling seed, the ranks
+    trains on its contiguous shard with its own sampling seed and
+    ``batch_size / N`` centers per step (so a step covers as many centers as
+    one process's step, and an epoch has as many steps), the ranks
     average their tables every ``[training] sync_every`` steps and after each
     epoch, and rank 0 alone writes the output. ``dist_timeout`` (seconds)
     bounds how long a rank waits for the others.
@@ -105,7 +107,7 @@ def _train_and_save(
         negative=pipe.cfg["negative"],
         subsample=pipe.cfg["subsample"],
         max_epochs=settings["max_epochs"],
-        batch_size=settings["batch_size"],
+        batch_size=max(1, settings["batch_size"] // group.world_size),
         noise_samples=pipe.cfg["noise_samples"],
         learn_rate=settings["learn_rate"],
         final_learn_rate=settings["final_learn_rate"],
