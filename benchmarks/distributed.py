@@ -61,7 +61,7 @@ def skipgram(work: Path, repeats: int, sync_every: List[int]) -> List[Dict]:
             args = ["pretrain-skipgram", str(ROOT / "configs" / "skipgram.cfg"), str(out), "--no-progress",
                     "--paths.train", str(train), "--system.seed", str(seed)]
             if k is not None:
-                args += ["--training.sync_every", str(k)]
+                args += ["--pretrain.sync_every", str(k)]
             launch(n_procs, args)
             log = json.loads((out / "training_log.json").read_text())
             row = rows.setdefault(name, {"tok_s": [], "rho": []})
@@ -84,8 +84,8 @@ def elmo(work: Path, sentences: int) -> List[Dict]:
         out = work / f"elmo_{n_procs}"
         launch(n_procs, ["pretrain-elmo", str(ROOT / "configs" / "elmo.cfg"), str(out),
                          "--paths.train", str(DATA / "ptb" / "ptb.train.txt"), "--paths.dev", str(dev),
-                         "--training.max_train_sentences", str(sentences), "--training.max_epochs", "1",
-                         "--training.max_minutes", "0", "--training.progress", "false"])
+                         "--pretrain.max_train_sentences", str(sentences), "--pretrain.max_epochs", "1",
+                         "--pretrain.max_minutes", "0", "--pretrain.progress", "false"])
         h = json.loads((out / "meta.json").read_text())["elmo"]["history"][-1]
         out_rows.append({"run": f"{n_procs} process(es)", "tok_s": h["train_tokens_per_second"],
                          "tokens": h["train_tokens"], "ppl_mean": h["ppl_mean"]})

@@ -45,9 +45,9 @@ def as_args(overrides: dict) -> List[str]:
 
 def elmo_overrides(train: Path, dev: Path, epochs: int) -> dict:
     return {
-        "paths.train": str(train), "paths.dev": str(dev), "training.max_epochs": epochs,
-        "training.batch_size": 8, "training.bptt": 10, "training.eval_batch_size": 4,
-        "training.lr": 0.01, "training.progress": False, **tiny_overrides(),
+        "paths.train": str(train), "paths.dev": str(dev), "pretrain.max_epochs": epochs,
+        "pretrain.batch_size": 8, "pretrain.bptt": 10, "pretrain.eval_batch_size": 4,
+        "pretrain.lr": 0.01, "pretrain.progress": False, **tiny_overrides(),
     }
 
 
@@ -97,7 +97,7 @@ def test_one_ddp_step_equals_the_one_process_step_on_the_combined_batch(tmp_path
 
 
 def test_two_process_skipgram_writes_a_pipeline_as_good_as_one_process(toy_corpus_path, tmp_path):
-    overrides = {"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "training.sync_every": 4}
+    overrides = {"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "pretrain.sync_every": 4}
     out = tmp_path / "sg2"
     result = torchrun(["-m", "spacy_elmo_w2v", "pretrain-skipgram", str(CONFIGS / "skipgram.cfg"), str(out), "--no-progress", *as_args(overrides)])
     assert result.returncode == 0, result.stderr[-3000:]

@@ -5,7 +5,7 @@ spec) -> corpus -> vocabulary -> id streams (``<eos>`` after each line) ->
 epochs of truncated-BPTT batches (:func:`.objective.stream_pass`) -> dev
 perplexity each epoch, best weights kept, a checkpoint each epoch in
 ``OUTPUT_DIR.partial/checkpoint`` -> the best biLM in the component ->
-``nlp.to_disk``. Every setting comes from the config's ``[training]`` section.
+``nlp.to_disk``. Every setting comes from the config's ``[pretrain]`` section.
 
 Under ``torchrun`` the same loop runs on every rank, on its own shard of the
 stream, with DDP averaging the gradients (:mod:`spacy_elmo_w2v.distributed`);
@@ -25,7 +25,7 @@ import torch
 from tqdm import tqdm
 from wasabi import msg
 
-from ..config import load_config
+from ..config import load_config, pretrain_section
 from ..corpus import build_vocab, read_corpus
 from ..device import resolve_device, seed_everything
 from ..distributed import (
@@ -55,7 +55,7 @@ DEADLINE_CHECK_EVERY = 20
 
 @dataclass
 class TrainingSettings:
-    """The ``[training]`` section (see configs/elmo.cfg for what each value means)."""
+    """The ``[pretrain]`` section (see configs/elmo.cfg for what each value means)."""
 
     train: str
     dev: str
@@ -81,7 +81,7 @@ class TrainingSettings:
         unknown = section.keys() - names
         if missing or unknown:
             raise UserInputError(
-                f"The [training] section has missing settings {sorted(missing)} and unknown ones {sorted(unknown)}; "
+                f"The [pretrain] section has missing settings {sorted(missing)} and unknown ones {sorted(unknown)}; "
                 f"see configs/elmo.cfg for the full list."
             )
         settings = cls(**section)
@@ -211,14 +211,12 @@ def pretrain_elmo(
     check_output_dir(output_dir, overwrite)
     config = load_config(config_path, overrides or {})
     resolved = config.interpolate()
-    if "training" not in resolved:
-        raise UserInputError(f"{config_path} has no [training] section; start from configs/elmo.cfg.")
-    settings = TrainingSettings.from_config(dict(resolved["training"]))
+    settings = TrainingSettings.from_config(pretrain_section(resolved, config_path))
     device = resolve_device(gpu_id)
     with process_group(device, dist_timeout) as group, main_process_output(group):
         if settings.batch_size % group.world_size:
             raise UserInputError(
-                f"training.batch_size {settings.batch_size} is not a multiple of the {group.world_size} processes: "
+                f"pretrain.batch_size {settings.batch_size} is not a multiple of the {group.world_size} processes: "
                 f"each process reads batch_size / processes rows; pick a batch_size divisible by {group.world_size}."
             )
         return _train_and_save(config, resolved, settings, output_dir, rank_device(device, group), group, resume, overwrite)
@@ -310,7 +308,7 @@ def _train_and_save(
                 scheduler=scheduler.state_dict(), history=history, best_ppl=best_ppl, best_model=best_state, vocab=vocab.to_dict(),
             )
             if not finished:
-                msg.info(f"Stopped after {settings.max_minutes} minutes (training.max_minutes)")
+                msg.info(f"Stopped after {settings.max_minutes} minutes (pretrain.max_minutes)")
                 break
         best = min(history, key=lambda h: h["ppl_mean"]) if history else {}
         metrics = {"dev_" + k: v for k, v in best.items() if k.startswith("ppl")}

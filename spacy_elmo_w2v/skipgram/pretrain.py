@@ -7,7 +7,7 @@ import srsly
 from spacy.language import Language
 from wasabi import msg
 
-from ..config import load_config
+from ..config import PRETRAIN_SECTION, load_config, pretrain_section
 from ..corpus import read_corpus
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
@@ -38,7 +38,7 @@ def pretrain_skipgram(
     trains on its contiguous shard with its own sampling seed and
     ``batch_size / N`` centers per step (so a step covers as many centers as
     one process's step, and an epoch has as many steps), the ranks
-    average their tables every ``[training] sync_every`` steps and after each
+    average their tables every ``[pretrain] sync_every`` steps and after each
     epoch, and rank 0 alone writes the output. ``dist_timeout`` (seconds)
     bounds how long a rank waits for the others.
     """
@@ -71,7 +71,7 @@ def _train_and_save(
         raise UserInputError(
             "No training corpus: pass --paths.train FILE (or set [paths] train in the config)."
         )
-    settings = _training_settings(resolved.get("training", {}))
+    settings = _training_settings(pretrain_section(resolved, config_path))
     seed_everything(settings["seed"])
 
     msg.info(f"Reading {train_path}")
@@ -150,9 +150,9 @@ def _training_settings(section: Dict[str, Any]) -> Dict[str, Any]:
     missing = [k for k in TRAINING_KEYS if k not in section]
     if unknown or missing:
         raise UserInputError(
-            f"[training] section: unknown keys {unknown}, missing keys {missing}. "
+            f"[{PRETRAIN_SECTION}] section: unknown keys {unknown}, missing keys {missing}. "
             f"Expected exactly {list(TRAINING_KEYS)} (see configs/skipgram.cfg)."
         )
     if section["max_epochs"] < 1 or section["batch_size"] < 1 or section["sync_every"] < 1:
-        raise UserInputError("[training] max_epochs, batch_size and sync_every must be at least 1.")
+        raise UserInputError(f"[{PRETRAIN_SECTION}] max_epochs, batch_size and sync_every must be at least 1.")
     return dict(section)
