@@ -96,3 +96,11 @@ def test_fingerprint_changes_with_the_inputs_but_not_the_output(tmp_path):
     corpus.write_text("a b c\n")
     assert pretrain.run_fingerprint(argv, out) != before
     assert pretrain.run_fingerprint(argv + ["--pretrain.max_epochs", "1"], out) != before
+
+
+def test_n_procs_launches_the_command_under_torchrun(cuda):
+    cuda(False)
+    cmd = pretrain.build_command("elmo", Path("out"), -1, False, [], n_procs=2)
+    assert cmd[:6] == [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2"]
+    assert cmd[6:9] == ["-m", "spacy_elmo_w2v", "pretrain-elmo"]
+    assert pretrain.build_command("elmo", Path("out"), -1, False, [], n_procs=1)[:3] == [sys.executable, "-m", "spacy_elmo_w2v"]
