@@ -14,18 +14,18 @@ rank 0 alone writes checkpoints, logs and the pipeline.
 import copy
 import shutil
 import time
-from contextlib import nullcontext
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 import numpy as np
 import torch
 from tqdm import tqdm
 from wasabi import msg
 
-from ..config import load_config, pretrain_section
+from ..config import PRETRAIN_SECTION, load_config, pretrain_section
 from ..corpus import build_vocab, read_corpus
 from ..device import resolve_device, seed_everything
 from ..distributed import (
@@ -40,54 +40,66 @@ from ..distributed import (
 from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir, partial_dir
 from ..pipeline import find_pipe, nlp_from_config
+from ..settings import settings_from_section
 from ..vocab import Vocabulary
 from .batching import n_stream_batches, stream_shard
 from .bilm import BiLM, build_bilm
+from .checkpoint import CHECKPOINT, check_resumable, checkpoint_path, load_checkpoint, refuse_to_discard, run_fingerprint, save_checkpoint
 from .lm_data import EOS, stream_ids
 from .objective import ChunkForward, Perplexity, StreamObjective, evaluate_stream, stream_pass
 from .vectors_init import init_word_embeddings, load_static_vectors, spec_for_vectors
 
 FACTORY = "elmo_vectors"
-CHECKPOINT = "checkpoint/elmo.pt"
 # Multi-process runs: steps between the ranks' agreement on the max_minutes deadline.
 DEADLINE_CHECK_EVERY = 20
 
 
+def _at_least(n: float) -> Any:
+    """A dataclass field whose value must be >= n (checked by settings_from_section)."""
+    return field(metadata={"min": n})
+
+
+def _above(n: float) -> Any:
+    """A dataclass field whose value must be > n (checked by settings_from_section)."""
+    return field(metadata={"above": n})
+
+
 @dataclass
 class TrainingSettings:
-    """The ``[pretrain]`` section (see configs/elmo.cfg for what each value means)."""
+    """The pretraining section (see configs/elmo.cfg for what each value means).
+
+    Types and bounds are checked by :func:`from_config` before any data is
+    read. The vocabulary's ``min_count`` is the component's
+    (``[components.elmo_vectors] min_count``), not a setting here.
+    """
 
     train: str
     dev: str
     vectors: Optional[str]
-    max_epochs: int
-    max_minutes: float
-    batch_size: int
-    bptt: int
-    eval_batch_size: int
-    lr: float
-    lr_decay: float
-    clip: float
-    min_count: int
-    max_vocab_size: Optional[int]
-    max_train_sentences: Optional[int]
+    max_epochs: int = _at_least(1)
+    max_minutes: float = _at_least(0)
+    batch_size: int = _at_least(1)
+    bptt: int = _at_least(1)
+    eval_batch_size: int = _at_least(1)
+    lr: float = _above(0)
+    lr_decay: float = _above(0)
+    clip: float = _above(0)
+    max_vocab_size: Optional[int] = _at_least(1)
+    max_train_sentences: Optional[int] = _at_least(1)
     mixed_precision: bool
     progress: bool
 
     @classmethod
     def from_config(cls, section: Dict[str, Any]) -> "TrainingSettings":
-        names = set(cls.__dataclass_fields__)
-        missing = names - section.keys()
-        unknown = section.keys() - names
-        if missing or unknown:
+        """Check every value of the section (types, bounds, no unknown keys) and build the settings."""
+        if "min_count" in section:
             raise UserInputError(
-                f"The [pretrain] section has missing settings {sorted(missing)} and unknown ones {sorted(unknown)}; "
-                f"see configs/elmo.cfg for the full list."
+                f"[{PRETRAIN_SECTION}] min_count is no longer read: the vocabulary's min_count is the component's. "
+                f"Move it to [components.elmo_vectors] min_count (override: --components.elmo_vectors.min_count N)."
             )
-        settings = cls(**section)
-        if not settings.train or not settings.dev:
+        if not section.get("train") or not section.get("dev"):
             raise UserInputError("No corpus given: set --paths.train and --paths.dev (one sentence per line).")
-        return settings
+        return settings_from_section(cls, section, PRETRAIN_SECTION, "configs/elmo.cfg")
 
 
 def _autocast(device: torch.device, enabled: bool):
@@ -99,26 +111,18 @@ def _autocast(device: torch.device, enabled: bool):
     return partial(torch.autocast, device_type="cuda", dtype=dtype), scaler
 
 
-def _save_checkpoint(path: Path, **state: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
-
-
-def _load_checkpoint(path: Path, output_dir: Path, world_size: int) -> Dict[str, Any]:
-    if not path.exists():
-        raise UserInputError(
-            f"--resume was given but there is no checkpoint at {path} (no interrupted run of {output_dir}). "
-            f"Run without --resume to start from scratch."
-        )
-    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
-    if checkpoint.get("world_size", 1) != world_size:
-        raise UserInputError(
-            f"The checkpoint at {path} was written by a run of {checkpoint.get('world_size', 1)} process(es), "
-            f"this run has {world_size}: resume with the same number of processes (torchrun --nproc-per-node)."
-        )
-    return checkpoint
+@contextmanager
+def _resume_hint(checkpoint_file: Path) -> Iterator[None]:
+    """On any failure or interruption, say how to continue from the checkpoint (when there is one)."""
+    try:
+        yield
+    except BaseException:
+        if checkpoint_file.exists():
+            msg.info(
+                f"The finished epochs are kept in {checkpoint_file}: run the same command with --resume to "
+                f"continue, or with --restart to start over."
+            )
+        raise
 
 
 @dataclass
@@ -159,7 +163,7 @@ def train_epoch(
     total = n_stream_batches(len(ids), rows, settings.bptt)
     bar = tqdm(total=total, desc=desc, disable=not (settings.progress and group.is_main), leave=False, dynamic_ncols=True)
     start, tokens, finished = time.perf_counter(), 0, True
-    for i, out in enumerate(stream_pass(bilm, ids, rows, settings.bptt, device, autocast, forward)):
+    for i, out in enumerate(stream_pass(bilm, ids, rows, settings.bptt, device, autocast, forward=forward)):
         loss = out.loss()
         optimizer.zero_grad(set_to_none=True)
         if scaler is not None:
@@ -195,9 +199,16 @@ def pretrain_elmo(
     gpu_id: int = -1,
     resume: bool = False,
     overwrite: bool = False,
+    restart: bool = False,
     dist_timeout: Optional[float] = None,
 ) -> Dict[str, Any]:
     """Train the biLM the config describes and write the pipeline to ``output_dir``.
+
+    resume: continue the checkpoint in ``OUTPUT_DIR.partial`` (only when it
+        was written by the same run: same config and input files).
+    restart: discard such a checkpoint and start over. Without either, an
+        existing checkpoint stops the run with an error that says so.
+    overwrite: replace an existing ``output_dir`` written by an earlier run.
 
     Returns the metrics written to the pipeline's ``meta.json``
     (``performance``): best dev perplexities and the per-epoch history.
@@ -207,46 +218,68 @@ def pretrain_elmo(
     shard of the stream, DDP averages the gradients, only rank 0 writes;
     ``dist_timeout`` (seconds) bounds how long a rank waits for the others.
     """
+    if resume and restart:
+        raise UserInputError("--resume continues the checkpoint and --restart discards it: pass only one of them.")
     output_dir = Path(output_dir)
-    check_output_dir(output_dir, overwrite)
     config = load_config(config_path, overrides or {})
     resolved = config.interpolate()
     settings = TrainingSettings.from_config(pretrain_section(resolved, config_path))
+    check_output_dir(output_dir, overwrite)
     device = resolve_device(gpu_id)
     with process_group(device, dist_timeout) as group, main_process_output(group):
         if settings.batch_size % group.world_size:
             raise UserInputError(
-                f"pretrain.batch_size {settings.batch_size} is not a multiple of the {group.world_size} processes: "
+                f"{PRETRAIN_SECTION}.batch_size {settings.batch_size} is not a multiple of the {group.world_size} processes: "
                 f"each process reads batch_size / processes rows; pick a batch_size divisible by {group.world_size}."
             )
-        return _train_and_save(config, resolved, settings, output_dir, rank_device(device, group), group, resume, overwrite)
+        return _train_and_save(
+            config, resolved, settings, output_dir, rank_device(device, group), group, resume, restart, overwrite
+        )
 
 
 def _train_and_save(
-    config, resolved, settings: TrainingSettings, output_dir: Path, device: torch.device, group: ProcessGroup, resume: bool, overwrite: bool
+    config,
+    resolved,
+    settings: TrainingSettings,
+    output_dir: Path,
+    device: torch.device,
+    group: ProcessGroup,
+    resume: bool,
+    restart: bool,
+    overwrite: bool,
 ) -> Dict[str, Any]:
     """The body of :func:`pretrain_elmo` once the process group is up."""
     nlp = nlp_from_config(config)
     _, pipe = find_pipe(nlp, FACTORY)
+    inputs = {"--paths.train": settings.train, "--paths.dev": settings.dev, "--paths.vectors": settings.vectors}
+    fingerprint = run_fingerprint(resolved, PRETRAIN_SECTION, inputs)
+    checkpoint_file = checkpoint_path(output_dir)
+    checkpoint = load_checkpoint(checkpoint_file) if resume else None
+    if checkpoint is not None:
+        check_resumable(checkpoint.get("fingerprint"), fingerprint, checkpoint_file)
+        _check_world_size(checkpoint, checkpoint_file, group.world_size)
+    elif checkpoint_file.exists() and not restart:
+        refuse_to_discard(checkpoint_file)
     seed = int(resolved["system"]["seed"])
     seed_everything(seed)
 
-    train = read_corpus(settings.train)
+    train = read_corpus(settings.train, what="--paths.train")
     if settings.max_train_sentences:
         train = train.head(settings.max_train_sentences)
-    dev = read_corpus(settings.dev)
+    dev = read_corpus(settings.dev, what="--paths.dev")
     spec = pipe.spec
     vectors = load_static_vectors(settings.vectors) if settings.vectors else None
     if vectors is not None:
         spec = spec_for_vectors(spec, vectors)
 
-    checkpoint_path = partial_dir(output_dir) / CHECKPOINT
-    checkpoint = _load_checkpoint(checkpoint_path, output_dir, group.world_size) if resume else None
     if checkpoint is not None:
         vocab = Vocabulary.from_dict(checkpoint["vocab"])
     else:
         vocab = group.from_main(
-            lambda: build_vocab(train, pipe.normalizer, settings.min_count, specials=(EOS,), max_size=settings.max_vocab_size)
+            lambda: build_vocab(
+                train, pipe.normalizer, pipe.cfg["min_count"], specials=(EOS,), max_size=settings.max_vocab_size,
+                min_count_setting=f"components.{pipe.name}.min_count",
+            )
         )
     train_ids = stream_shard(stream_ids(train, vocab, pipe.normalizer), settings.batch_size, group.rank, group.world_size)
     dev_ids = stream_shard(stream_ids(dev, vocab, pipe.normalizer), settings.eval_batch_size, group.rank, group.world_size)
@@ -284,14 +317,14 @@ def _train_and_save(
     deadline = t0 + 60 * settings.max_minutes if settings.max_minutes else None
     # Only rank 0 writes; the others see the same scratch path but never touch it.
     output = atomic_output_dir(output_dir, overwrite=overwrite, keep_partial=resume) if group.is_main else nullcontext(partial_dir(output_dir))
-    with output as tmp:
+    with output as tmp, _resume_hint(checkpoint_file):
         for epoch in range(start_epoch, settings.max_epochs):
             result = train_epoch(
                 bilm, train_ids, settings, optimizer, scheduler, device, autocast, scaler, deadline,
                 f"epoch {epoch + 1}/{settings.max_epochs}", forward, group,
             )
             finished = result.finished
-            ppl: Perplexity = evaluate_stream(bilm, dev_ids, eval_rows, settings.bptt, device, group.sum)
+            ppl: Perplexity = evaluate_stream(bilm, dev_ids, eval_rows, settings.bptt, device, sum_over_ranks=group.sum)
             history.append({
                 "epoch": epoch + 1, "complete": finished, "seconds": time.perf_counter() - t0,
                 "train_tokens": result.tokens * group.world_size,
@@ -304,11 +337,12 @@ def _train_and_save(
                 best_state = copy.deepcopy({k: v.cpu() for k, v in bilm.state_dict().items()}) if group.is_main else None
             msg.row([f"epoch {epoch + 1}", f"dev {ppl}", "best" if improved else "", f"{time.perf_counter() - t0:.0f}s"], widths=(10, 44, 5, 8))
             _checkpoint_agreed(
-                tmp / CHECKPOINT, group, epoch=epoch + 1, model=bilm.state_dict(), optimizer=optimizer.state_dict(),
-                scheduler=scheduler.state_dict(), history=history, best_ppl=best_ppl, best_model=best_state, vocab=vocab.to_dict(),
+                tmp / CHECKPOINT, group, fingerprint=fingerprint, epoch=epoch + 1, model=bilm.state_dict(),
+                optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(), history=history,
+                best_ppl=best_ppl, best_model=best_state, vocab=vocab.to_dict(),
             )
             if not finished:
-                msg.info(f"Stopped after {settings.max_minutes} minutes (pretrain.max_minutes)")
+                msg.info(f"Stopped after {settings.max_minutes} minutes ({PRETRAIN_SECTION}.max_minutes)")
                 break
         best = min(history, key=lambda h: h["ppl_mean"]) if history else {}
         metrics = {"dev_" + k: v for k, v in best.items() if k.startswith("ppl")}
@@ -338,5 +372,15 @@ def _checkpoint_agreed(path: Path, group: ProcessGroup, *, epoch: int, **state: 
     if len(set(epochs)) != 1:
         raise RuntimeError(f"ranks disagree on the epoch they finished: {epochs}")
     if group.is_main:
-        _save_checkpoint(path, epoch=epoch, rng=[r for _, r in reached], world_size=group.world_size, **state)
+        save_checkpoint(path, epoch=epoch, rng=[r for _, r in reached], world_size=group.world_size, **state)
     group.barrier()
+
+
+def _check_world_size(checkpoint: Dict[str, Any], path: Path, world_size: int) -> None:
+    """:class:`UserInputError` when the checkpoint was written by a run of another number of processes."""
+    saved = checkpoint.get("world_size", 1)
+    if saved != world_size:
+        raise UserInputError(
+            f"The checkpoint at {path} was written by a run of {saved} process(es), this run has {world_size}: "
+            f"resume with the same number of processes (torchrun --nproc-per-node {saved})."
+        )

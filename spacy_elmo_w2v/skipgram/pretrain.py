@@ -1,5 +1,6 @@
 """Pretraining skip-gram vectors from a config: read, train, save a pipeline."""
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional, Union
 
@@ -13,8 +14,20 @@ from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir
 from ..pipeline import find_pipe, nlp_from_config
+from ..settings import settings_from_section
 
-TRAINING_KEYS = ("max_epochs", "batch_size", "learn_rate", "final_learn_rate", "seed", "sync_every")
+
+
+@dataclass
+class SkipGramSettings:
+    """The pretraining section of configs/skipgram.cfg; types and bounds are checked before any data is read."""
+
+    max_epochs: int = field(metadata={"min": 1})
+    batch_size: int = field(metadata={"min": 1})
+    learn_rate: float = field(metadata={"above": 0})
+    final_learn_rate: float = field(metadata={"min": 0})
+    seed: int = field(metadata={"min": 0})
+    sync_every: int = field(metadata={"min": 1})
 
 
 def pretrain_skipgram(
@@ -42,27 +55,6 @@ def pretrain_skipgram(
     epoch, and rank 0 alone writes the output. ``dist_timeout`` (seconds)
     bounds how long a rank waits for the others.
     """
-    from ..distributed import main_process_output, process_group, rank_device
-
-    check_output_dir(output_dir, overwrite)
-    device = resolve_device(gpu_id)
-    with process_group(device, dist_timeout) as group, main_process_output(group):
-        return _train_and_save(config_path, output_dir, overrides, rank_device(device, group), group, overwrite, progress)
-
-
-def _train_and_save(
-    config_path: Union[str, Path],
-    output_dir: Union[str, Path],
-    overrides: Optional[Dict[str, Any]],
-    device,
-    group,
-    overwrite: bool,
-    progress: bool,
-) -> Language:
-    """The body of :func:`pretrain_skipgram` once the process group is up."""
-    from ..distributed import rank_seed
-    from .train import make_stream, shard_stream, train_skipgram
-
     started = time.perf_counter()
     config = load_config(config_path, overrides or {})
     resolved = config.interpolate()
@@ -71,13 +63,42 @@ def _train_and_save(
         raise UserInputError(
             "No training corpus: pass --paths.train FILE (or set [paths] train in the config)."
         )
-    settings = _training_settings(pretrain_section(resolved, config_path))
-    seed_everything(settings["seed"])
+    section = pretrain_section(resolved, config_path)
+    settings = settings_from_section(SkipGramSettings, section, PRETRAIN_SECTION, "configs/skipgram.cfg")
+    check_output_dir(output_dir, overwrite)
+    device = resolve_device(gpu_id)
 
-    msg.info(f"Reading {train_path}")
-    corpus = read_corpus(train_path, lang=resolved["nlp"]["lang"])
+    # torch: imported once the settings are known to be good
+    from ..distributed import main_process_output, process_group, rank_device
+
+    with process_group(device, dist_timeout) as group, main_process_output(group):
+        return _train_and_save(
+            config, resolved, settings, output_dir, rank_device(device, group), group, overwrite, progress, started
+        )
+
+
+def _train_and_save(
+    config,
+    resolved,
+    settings: SkipGramSettings,
+    output_dir: Union[str, Path],
+    device,
+    group,
+    overwrite: bool,
+    progress: bool,
+    started: float,
+) -> Language:
+    """The body of :func:`pretrain_skipgram` once the process group is up."""
+    from ..distributed import rank_seed
+    from .train import make_stream, shard_stream, train_skipgram
+
+    train_path = resolved["paths"]["train"]
     nlp = nlp_from_config(config)
     name, pipe = find_pipe(nlp, "skipgram_vectors")
+    seed_everything(settings.seed)
+
+    msg.info(f"Reading {train_path}")
+    corpus = read_corpus(train_path, lang=resolved["nlp"]["lang"], what="--paths.train")
 
     def initialized_component() -> bytes:
         pipe.initialize(corpus=corpus)
@@ -106,20 +127,20 @@ def _train_and_save(
         window=pipe.cfg["window"],
         negative=pipe.cfg["negative"],
         subsample=pipe.cfg["subsample"],
-        max_epochs=settings["max_epochs"],
-        batch_size=max(1, settings["batch_size"] // group.world_size),
+        max_epochs=settings.max_epochs,
+        batch_size=max(1, settings.batch_size // group.world_size),
         noise_samples=pipe.cfg["noise_samples"],
-        learn_rate=settings["learn_rate"],
-        final_learn_rate=settings["final_learn_rate"],
-        seed=rank_seed(settings["seed"], group.rank),
+        learn_rate=settings.learn_rate,
+        final_learn_rate=settings.final_learn_rate,
+        seed=rank_seed(settings.seed, group.rank),
         progress=progress,
         group=group,
-        sync_every=settings["sync_every"],
+        sync_every=settings.sync_every,
     )
     model.to("cpu")
     pipe.sync_vectors()
     msg.good(
-        f"Trained {settings['max_epochs']} epochs in {log.seconds:.1f}s "
+        f"Trained {settings.max_epochs} epochs in {log.seconds:.1f}s "
         f"({log.tokens_per_second:,.0f} corpus tokens/s); loss by epoch: "
         + ", ".join(f"{x:.3f}" for x in log.epoch_losses)
     )
@@ -144,15 +165,3 @@ def _train_and_save(
     msg.good(f"Saved pipeline to {output_dir} ({time.perf_counter() - started:.1f}s in all)")
     return nlp
 
-
-def _training_settings(section: Dict[str, Any]) -> Dict[str, Any]:
-    unknown = sorted(set(section) - set(TRAINING_KEYS))
-    missing = [k for k in TRAINING_KEYS if k not in section]
-    if unknown or missing:
-        raise UserInputError(
-            f"[{PRETRAIN_SECTION}] section: unknown keys {unknown}, missing keys {missing}. "
-            f"Expected exactly {list(TRAINING_KEYS)} (see configs/skipgram.cfg)."
-        )
-    if section["max_epochs"] < 1 or section["batch_size"] < 1 or section["sync_every"] < 1:
-        raise UserInputError(f"[{PRETRAIN_SECTION}] max_epochs, batch_size and sync_every must be at least 1.")
-    return dict(section)
