@@ -1,10 +1,13 @@
 """Run ``pretrain-skipgram`` or ``pretrain-elmo`` with the preset this machine and mode call for.
 
-Usage: python scripts/pretrain.py {skipgram,elmo} OUTPUT_DIR --gpu-id N --smoke true|false [OVERRIDES ...]
+Usage: python scripts/pretrain.py {skipgram,elmo} OUTPUT_DIR --gpu-id N --smoke true|false [--n-procs N] [OVERRIDES ...]
 
 - ``--gpu-id N >= 0`` with CUDA: the GPU config of scripts/presets.py; without
   CUDA it says so and runs on the CPU with the CPU config.
 - ``--smoke true`` adds the smoke overrides of scripts/presets.py.
+- ``--n-procs N > 1`` runs the command data-parallel under
+  ``torchrun --standalone --nproc-per-node N`` (one machine; see the README
+  for several machines).
 - ELMo: when an unfinished run left a checkpoint in ``OUTPUT_DIR.partial``,
   it passes ``--resume``; ``pretrain-elmo`` itself checks that the checkpoint
   comes from the same config and input files, and otherwise stops with a
@@ -53,11 +56,22 @@ def resume_flags(command: str, output_dir: Path) -> List[str]:
     return ["--resume"]
 
 
-def build_command(command: str, output_dir: Path, gpu_id: int, smoke: bool, extra: Sequence[str]) -> List[str]:
-    """The ``python -m spacy_elmo_w2v pretrain-...`` argv (without ``--resume``)."""
+def launcher(n_procs: int) -> List[str]:
+    """``python`` for one process; ``python -m torch.distributed.run --standalone --nproc-per-node N`` for more."""
+    if n_procs < 1:
+        raise SystemExit(f"n_procs must be at least 1, got {n_procs}")
+    if n_procs == 1:
+        return [sys.executable]
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(n_procs)]
+
+
+def build_command(
+    command: str, output_dir: Path, gpu_id: int, smoke: bool, extra: Sequence[str], n_procs: int = 1
+) -> List[str]:
+    """The ``python -m spacy_elmo_w2v pretrain-...`` argv (without ``--resume``), under torchrun when ``n_procs > 1``."""
     device_id, kind = choose_device(gpu_id)
     config = choose_config(command, kind)
-    argv = [sys.executable, "-m", "spacy_elmo_w2v", f"pretrain-{command}", str(config), str(output_dir)]
+    argv = [*launcher(n_procs), "-m", "spacy_elmo_w2v", f"pretrain-{command}", str(config), str(output_dir)]
     argv += ["--gpu-id", str(device_id), "--overwrite", *extra]
     if smoke:
         argv += SMOKE_OVERRIDES[command]
@@ -71,8 +85,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("output_dir", type=Path)
     parser.add_argument("--gpu-id", type=int, default=-1)
     parser.add_argument("--smoke", type=parse_bool, default=False)
+    parser.add_argument("--n-procs", type=int, default=1, help="data-parallel processes on this machine (torchrun)")
     args, extra = parser.parse_known_args(argv)
-    cmd = build_command(args.command, args.output_dir, args.gpu_id, args.smoke, extra)
+    cmd = build_command(args.command, args.output_dir, args.gpu_id, args.smoke, extra, args.n_procs)
     cmd += resume_flags(args.command, args.output_dir)
     msg.info(" ".join(cmd[1:]))
     return subprocess.run(cmd).returncode

@@ -6,3 +6,10 @@ class UserInputError(ValueError):
 
     The CLI prints these as a single error line without a traceback.
     """
+
+
+class PeerProcessError(RuntimeError):
+    """Another process of a multi-process run crashed, or did not answer within the timeout.
+
+    Raised instead of hanging; the CLI prints it as one error line.
+    """

@@ -76,3 +76,11 @@ def test_skipgram_never_gets_resume(tmp_path):
     checkpoint_path(out).parent.mkdir(parents=True)
     checkpoint_path(out).write_bytes(b"")
     assert pretrain.resume_flags("skipgram", out) == []
+
+
+def test_n_procs_launches_the_command_under_torchrun(cuda):
+    cuda(False)
+    cmd = pretrain.build_command("elmo", Path("out"), -1, False, [], n_procs=2)
+    assert cmd[:6] == [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2"]
+    assert cmd[6:9] == ["-m", "spacy_elmo_w2v", "pretrain-elmo"]
+    assert pretrain.build_command("elmo", Path("out"), -1, False, [], n_procs=1)[:3] == [sys.executable, "-m", "spacy_elmo_w2v"]

@@ -5,7 +5,7 @@ from typing import Any, Callable, TypeVar
 import typer
 from wasabi import msg
 
-from ..errors import UserInputError
+from ..errors import PeerProcessError, UserInputError
 
 app = typer.Typer(
     name="spacy_elmo_w2v",
@@ -22,13 +22,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def reports_user_errors(func: F) -> F:
-    """Turn :class:`UserInputError` into one red error line and exit code 1."""
+    """Turn :class:`UserInputError` and :class:`PeerProcessError` into one red error line and exit code 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except UserInputError as e:
+        except (UserInputError, PeerProcessError) as e:
             msg.fail(str(e), exits=1)
 
     return wrapper  # type: ignore[return-value]

@@ -1,5 +1,6 @@
 """``python -m spacy_elmo_w2v pretrain-elmo CONFIG OUTPUT_DIR``."""
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -16,14 +17,19 @@ def pretrain_elmo_cli(
     resume: bool = typer.Option(False, "--resume", help="Continue the checkpoint in OUTPUT_DIR.partial (same config and files only)"),
     restart: bool = typer.Option(False, "--restart", help="Discard a checkpoint in OUTPUT_DIR.partial and start over"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT_DIR if an earlier run wrote it"),
+    dist_timeout: Optional[float] = typer.Option(
+        None, "--dist-timeout", help="Under torchrun: seconds a process waits for the others before the run stops (default 600)"
+    ),
 ) -> None:
     """Pretrain the ELMo biLM and save a pipeline with the elmo_vectors component.
 
     Config values can be overridden as in spaCy: --paths.train F --paths.dev F
     --paths.vectors SKIPGRAM_PIPELINE --pretrain.max_epochs 1.
+    Data-parallel: torchrun --nproc-per-node N -m spacy_elmo_w2v pretrain-elmo ...
     """
     from ..elmo.train import pretrain_elmo
 
     pretrain_elmo(
-        config_path, output_dir, overrides_from(ctx), gpu_id=gpu_id, resume=resume, overwrite=overwrite, restart=restart
+        config_path, output_dir, overrides_from(ctx), gpu_id=gpu_id, resume=resume, overwrite=overwrite, restart=restart,
+        dist_timeout=dist_timeout,
     )

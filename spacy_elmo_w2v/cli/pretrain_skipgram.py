@@ -1,5 +1,6 @@
 """``python -m spacy_elmo_w2v pretrain-skipgram CONFIG OUTPUT_DIR``."""
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -14,15 +15,20 @@ def pretrain_skipgram_cli(
     output_dir: Path = typer.Argument(..., help="Where to write the trained pipeline (must not exist)"),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT_DIR if an earlier run wrote it"),
+    dist_timeout: Optional[float] = typer.Option(
+        None, "--dist-timeout", help="Under torchrun: seconds a process waits for the others before the run stops (default 600)"
+    ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
 ) -> None:
     """Pretrain skip-gram vectors on a corpus and save a spaCy pipeline.
 
     Extra options override the config, as in spaCy's CLI:
     --paths.train FILE --pretrain.max_epochs 1 --components.skipgram_vectors.min_count 5
+    Data-parallel: torchrun --nproc-per-node N -m spacy_elmo_w2v pretrain-skipgram ...
     """
     from ..skipgram.pretrain import pretrain_skipgram
 
     pretrain_skipgram(
-        config_path, output_dir, overrides=overrides_from(ctx), gpu_id=gpu_id, overwrite=overwrite, progress=progress
+        config_path, output_dir, overrides=overrides_from(ctx), gpu_id=gpu_id, overwrite=overwrite, progress=progress,
+        dist_timeout=dist_timeout,
     )

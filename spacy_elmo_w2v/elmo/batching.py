@@ -71,6 +71,24 @@ def n_stream_batches(n_ids: int, batch_size: int, bptt: int) -> int:
     return max(0, -(-(n - 1) // bptt))
 
 
+def stream_shard(ids: np.ndarray, batch_size: int, rank: int, world_size: int) -> np.ndarray:
+    """The part of an id stream that ``rank`` of ``world_size`` trains on, in ``batch_size // world_size`` rows.
+
+    The stream is cut as :func:`stream_rows` cuts it into ``batch_size`` rows,
+    and each rank takes a contiguous block of whole rows
+    (:func:`spacy_elmo_w2v.distributed.shard_range` over the rows), so the ranks' chunks
+    together are exactly the one-process batch and the run does what one
+    process would do with the same ``batch_size``. The tail that fills no
+    whole row is dropped (as :func:`stream_rows` drops it).
+    """
+    from ..distributed import shard_range
+
+    rows = max(1, min(batch_size, (len(ids) - 1) // 2))
+    row_length = len(ids) // rows
+    first_row, stop_row = shard_range(rows, rank, world_size)
+    return ids[first_row * row_length : stop_row * row_length]
+
+
 def pad(sequences: Sequence[np.ndarray], value: int) -> torch.Tensor:
     """Right-pad ``int64`` sequences to ``[len(sequences), max_len]``."""
     width = max((len(s) for s in sequences), default=0)

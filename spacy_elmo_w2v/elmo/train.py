@@ -6,6 +6,10 @@ epochs of truncated-BPTT batches (:func:`.objective.stream_pass`) -> dev
 perplexity each epoch, best weights kept, a checkpoint each epoch in
 ``OUTPUT_DIR.partial/checkpoint`` -> the best biLM in the component ->
 ``nlp.to_disk``. Every setting comes from the config's ``[pretrain]`` section.
+
+Under ``torchrun`` the same loop runs on every rank, on its own shard of the
+stream, with DDP averaging the gradients (:mod:`spacy_elmo_w2v.distributed`);
+rank 0 alone writes checkpoints, logs and the pipeline.
 """
 import copy
 import shutil
@@ -24,19 +28,30 @@ from wasabi import msg
 from ..config import PRETRAIN_SECTION, load_config, pretrain_section
 from ..corpus import build_vocab, read_corpus
 from ..device import resolve_device, seed_everything
+from ..distributed import (
+    SINGLE_PROCESS,
+    ProcessGroup,
+    data_parallel,
+    main_process_output,
+    process_group,
+    rank_device,
+    rank_seed,
+)
 from ..errors import UserInputError
-from ..output import atomic_output_dir, check_output_dir
+from ..output import atomic_output_dir, check_output_dir, partial_dir
 from ..pipeline import find_pipe, nlp_from_config
 from ..settings import settings_from_section
 from ..vocab import Vocabulary
-from .batching import n_stream_batches
+from .batching import n_stream_batches, stream_shard
 from .bilm import BiLM, build_bilm
 from .checkpoint import CHECKPOINT, check_resumable, checkpoint_path, load_checkpoint, refuse_to_discard, run_fingerprint, save_checkpoint
 from .lm_data import EOS, stream_ids
-from .objective import Perplexity, evaluate_stream, stream_pass
+from .objective import ChunkForward, Perplexity, StreamObjective, evaluate_stream, stream_pass
 from .vectors_init import init_word_embeddings, load_static_vectors, spec_for_vectors
 
 FACTORY = "elmo_vectors"
+# Multi-process runs: steps between the ranks' agreement on the max_minutes deadline.
+DEADLINE_CHECK_EVERY = 20
 
 
 def _at_least(n: float) -> Any:
@@ -131,13 +146,24 @@ def train_epoch(
     scaler,
     deadline: Optional[float],
     desc: str,
+    forward: Optional[ChunkForward] = None,
+    group: ProcessGroup = SINGLE_PROCESS,
 ) -> EpochResult:
-    """One pass over the training stream, stopping early at ``deadline`` (a ``time.perf_counter()`` value)."""
+    """One pass over the training stream, stopping early at ``deadline`` (a ``time.perf_counter()`` value).
+
+    In a multi-process run ``ids`` is this rank's shard, read in
+    ``batch_size // world_size`` rows; ``forward`` is the DDP-wrapped
+    :class:`.objective.StreamObjective` (so ``backward`` averages the
+    gradients over the ranks), and the ranks agree on the deadline every
+    :data:`DEADLINE_CHECK_EVERY` steps so that all stop at the same step.
+    """
     bilm.train()
-    total = n_stream_batches(len(ids), settings.batch_size, settings.bptt)
-    bar = tqdm(total=total, desc=desc, disable=not settings.progress, leave=False, dynamic_ncols=True)
+    rows = settings.batch_size // group.world_size
+    check_every = DEADLINE_CHECK_EVERY if group.is_distributed else 1
+    total = n_stream_batches(len(ids), rows, settings.bptt)
+    bar = tqdm(total=total, desc=desc, disable=not (settings.progress and group.is_main), leave=False, dynamic_ncols=True)
     start, tokens, finished = time.perf_counter(), 0, True
-    for i, out in enumerate(stream_pass(bilm, ids, settings.batch_size, settings.bptt, device, autocast)):
+    for i, out in enumerate(stream_pass(bilm, ids, rows, settings.bptt, device, autocast, forward=forward)):
         loss = out.loss()
         optimizer.zero_grad(set_to_none=True)
         if scaler is not None:
@@ -154,12 +180,12 @@ def train_epoch(
         scheduler.step()
         tokens += out.n_fwd
         bar.update(1)
-        if i % 20 == 0:
-            rate = tokens / max(time.perf_counter() - start, 1e-9)
+        if i % 20 == 0 and group.is_main:
+            rate = group.world_size * tokens / max(time.perf_counter() - start, 1e-9)
             fwd = float(out.fwd_nll.detach()) / max(out.n_fwd, 1)
             bwd = float(out.bwd_nll.detach()) / max(out.n_bwd, 1)
             bar.set_postfix(loss=f"{(fwd + bwd) / 2:.3f}", ppl_fwd=f"{np.exp(fwd):.1f}", ppl_bwd=f"{np.exp(bwd):.1f}", tok_s=f"{rate:.0f}")
-        if deadline is not None and time.perf_counter() > deadline:
+        if deadline is not None and i % check_every == 0 and group.any(time.perf_counter() > deadline):
             finished = False
             break
     bar.close()
@@ -174,6 +200,7 @@ def pretrain_elmo(
     resume: bool = False,
     overwrite: bool = False,
     restart: bool = False,
+    dist_timeout: Optional[float] = None,
 ) -> Dict[str, Any]:
     """Train the biLM the config describes and write the pipeline to ``output_dir``.
 
@@ -185,6 +212,11 @@ def pretrain_elmo(
 
     Returns the metrics written to the pipeline's ``meta.json``
     (``performance``): best dev perplexities and the per-epoch history.
+
+    Under ``torchrun --nproc-per-node N`` the run is data-parallel (see
+    :mod:`spacy_elmo_w2v.distributed`): each rank trains on its contiguous
+    shard of the stream, DDP averages the gradients, only rank 0 writes;
+    ``dist_timeout`` (seconds) bounds how long a rank waits for the others.
     """
     if resume and restart:
         raise UserInputError("--resume continues the checkpoint and --restart discards it: pass only one of them.")
@@ -193,6 +225,30 @@ def pretrain_elmo(
     resolved = config.interpolate()
     settings = TrainingSettings.from_config(pretrain_section(resolved, config_path))
     check_output_dir(output_dir, overwrite)
+    device = resolve_device(gpu_id)
+    with process_group(device, dist_timeout) as group, main_process_output(group):
+        if settings.batch_size % group.world_size:
+            raise UserInputError(
+                f"{PRETRAIN_SECTION}.batch_size {settings.batch_size} is not a multiple of the {group.world_size} processes: "
+                f"each process reads batch_size / processes rows; pick a batch_size divisible by {group.world_size}."
+            )
+        return _train_and_save(
+            config, resolved, settings, output_dir, rank_device(device, group), group, resume, restart, overwrite
+        )
+
+
+def _train_and_save(
+    config,
+    resolved,
+    settings: TrainingSettings,
+    output_dir: Path,
+    device: torch.device,
+    group: ProcessGroup,
+    resume: bool,
+    restart: bool,
+    overwrite: bool,
+) -> Dict[str, Any]:
+    """The body of :func:`pretrain_elmo` once the process group is up."""
     nlp = nlp_from_config(config)
     _, pipe = find_pipe(nlp, FACTORY)
     inputs = {"--paths.train": settings.train, "--paths.dev": settings.dev, "--paths.vectors": settings.vectors}
@@ -201,10 +257,11 @@ def pretrain_elmo(
     checkpoint = load_checkpoint(checkpoint_file) if resume else None
     if checkpoint is not None:
         check_resumable(checkpoint.get("fingerprint"), fingerprint, checkpoint_file)
+        _check_world_size(checkpoint, checkpoint_file, group.world_size)
     elif checkpoint_file.exists() and not restart:
         refuse_to_discard(checkpoint_file)
-    seed_everything(int(resolved["system"]["seed"]))
-    device = resolve_device(gpu_id)
+    seed = int(resolved["system"]["seed"])
+    seed_everything(seed)
 
     train = read_corpus(settings.train, what="--paths.train")
     if settings.max_train_sentences:
@@ -218,20 +275,25 @@ def pretrain_elmo(
     if checkpoint is not None:
         vocab = Vocabulary.from_dict(checkpoint["vocab"])
     else:
-        vocab = build_vocab(
-            train, pipe.normalizer, pipe.cfg["min_count"], specials=(EOS,), max_size=settings.max_vocab_size,
-            min_count_setting=f"components.{pipe.name}.min_count",
+        vocab = group.from_main(
+            lambda: build_vocab(
+                train, pipe.normalizer, pipe.cfg["min_count"], specials=(EOS,), max_size=settings.max_vocab_size,
+                min_count_setting=f"components.{pipe.name}.min_count",
+            )
         )
-    train_ids = stream_ids(train, vocab, pipe.normalizer)
-    dev_ids = stream_ids(dev, vocab, pipe.normalizer)
+    train_ids = stream_shard(stream_ids(train, vocab, pipe.normalizer), settings.batch_size, group.rank, group.world_size)
+    dev_ids = stream_shard(stream_ids(dev, vocab, pipe.normalizer), settings.eval_batch_size, group.rank, group.world_size)
+    eval_rows = max(1, settings.eval_batch_size // group.world_size)
 
     bilm = build_bilm(spec, vocab.words)
     if vectors is not None and checkpoint is None:
         found = init_word_embeddings(bilm, vocab, vectors)
         msg.info(f"Word embeddings: {found} of {len(vocab)} words start from the vectors in {settings.vectors}")
     bilm.to(device)
+    forward = data_parallel(StreamObjective(bilm), device, group)
+    torch.manual_seed(rank_seed(seed, group.rank))  # dropout masks differ per rank
     optimizer = torch.optim.Adam(bilm.parameters(), lr=settings.lr)
-    steps_per_epoch = max(1, n_stream_batches(len(train_ids), settings.batch_size, settings.bptt))
+    steps_per_epoch = max(1, n_stream_batches(len(train_ids), settings.batch_size // group.world_size, settings.bptt))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: settings.lr_decay ** (step / steps_per_epoch))
     autocast, scaler = _autocast(device, settings.mixed_precision)
 
@@ -241,45 +303,84 @@ def pretrain_elmo(
         bilm.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
         scheduler.load_state_dict(checkpoint["scheduler"])
-        torch.set_rng_state(checkpoint["rng"])
+        torch.set_rng_state(checkpoint["rng"][group.rank])
         history, best_ppl, best_state = checkpoint["history"], checkpoint["best_ppl"], checkpoint["best_model"]
         start_epoch = checkpoint["epoch"]
         msg.info(f"Resuming after epoch {start_epoch} (best dev mean perplexity {best_ppl:.2f})")
 
     msg.info(
-        f"Training on {device}: {len(train_ids):,} train / {len(dev_ids):,} dev tokens (with <eos>), "
-        f"vocabulary {len(vocab):,}, {sum(p.numel() for p in bilm.parameters()):,} parameters"
+        f"Training on {device} x {group.world_size} process(es): {len(train_ids) * group.world_size:,} train / "
+        f"{len(dev_ids) * group.world_size:,} dev tokens (with <eos>), vocabulary {len(vocab):,}, "
+        f"{sum(p.numel() for p in bilm.parameters()):,} parameters"
     )
     t0 = time.perf_counter()
     deadline = t0 + 60 * settings.max_minutes if settings.max_minutes else None
-    with atomic_output_dir(output_dir, overwrite=overwrite, keep_partial=resume) as tmp, _resume_hint(checkpoint_file):
+    # Only rank 0 writes; the others see the same scratch path but never touch it.
+    output = atomic_output_dir(output_dir, overwrite=overwrite, keep_partial=resume) if group.is_main else nullcontext(partial_dir(output_dir))
+    with output as tmp, _resume_hint(checkpoint_file):
         for epoch in range(start_epoch, settings.max_epochs):
-            finished = train_epoch(
-                bilm, train_ids, settings, optimizer, scheduler, device, autocast, scaler, deadline, f"epoch {epoch + 1}/{settings.max_epochs}"
-            ).finished
-            ppl: Perplexity = evaluate_stream(bilm, dev_ids, settings.eval_batch_size, settings.bptt, device)
-            history.append({"epoch": epoch + 1, "complete": finished, "seconds": time.perf_counter() - t0, **ppl.to_dict()})
+            result = train_epoch(
+                bilm, train_ids, settings, optimizer, scheduler, device, autocast, scaler, deadline,
+                f"epoch {epoch + 1}/{settings.max_epochs}", forward, group,
+            )
+            finished = result.finished
+            ppl: Perplexity = evaluate_stream(bilm, dev_ids, eval_rows, settings.bptt, device, sum_over_ranks=group.sum)
+            history.append({
+                "epoch": epoch + 1, "complete": finished, "seconds": time.perf_counter() - t0,
+                "train_tokens": result.tokens * group.world_size,
+                "train_tokens_per_second": result.tokens * group.world_size / max(result.seconds, 1e-9),
+                **ppl.to_dict(),
+            })
             improved = ppl.mean < best_ppl
             if improved:
-                best_ppl, best_state = ppl.mean, copy.deepcopy({k: v.cpu() for k, v in bilm.state_dict().items()})
+                best_ppl = ppl.mean
+                best_state = copy.deepcopy({k: v.cpu() for k, v in bilm.state_dict().items()}) if group.is_main else None
             msg.row([f"epoch {epoch + 1}", f"dev {ppl}", "best" if improved else "", f"{time.perf_counter() - t0:.0f}s"], widths=(10, 44, 5, 8))
-            save_checkpoint(
-                tmp / CHECKPOINT, fingerprint=fingerprint, epoch=epoch + 1, model=bilm.state_dict(), optimizer=optimizer.state_dict(),
-                scheduler=scheduler.state_dict(), rng=torch.get_rng_state(), history=history,
+            _checkpoint_agreed(
+                tmp / CHECKPOINT, group, fingerprint=fingerprint, epoch=epoch + 1, model=bilm.state_dict(),
+                optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(), history=history,
                 best_ppl=best_ppl, best_model=best_state, vocab=vocab.to_dict(),
             )
             if not finished:
                 msg.info(f"Stopped after {settings.max_minutes} minutes ({PRETRAIN_SECTION}.max_minutes)")
                 break
-        if best_state is not None:
-            bilm.load_state_dict(best_state)
-        pipe.set_bilm(bilm.cpu().eval(), vocab)
         best = min(history, key=lambda h: h["ppl_mean"]) if history else {}
         metrics = {"dev_" + k: v for k, v in best.items() if k.startswith("ppl")}
         metrics["history"] = history
-        nlp.meta["performance"] = {k: v for k, v in metrics.items() if k != "history"}
-        nlp.meta.setdefault("elmo", {})["history"] = history
-        nlp.to_disk(tmp)
-        shutil.rmtree(tmp / Path(CHECKPOINT).parent, ignore_errors=True)
+        if group.is_main:
+            if best_state is not None:
+                bilm.load_state_dict(best_state)
+            pipe.set_bilm(bilm.cpu().eval(), vocab)
+            nlp.meta["performance"] = {k: v for k, v in metrics.items() if k != "history"}
+            nlp.meta.setdefault("elmo", {})["history"] = history
+            nlp.to_disk(tmp)
+            shutil.rmtree(tmp / Path(CHECKPOINT).parent, ignore_errors=True)
+    group.barrier()
     msg.good(f"Saved pipeline to {output_dir}")
     return metrics
+
+
+def _checkpoint_agreed(path: Path, group: ProcessGroup, *, epoch: int, **state: Any) -> None:
+    """Write the checkpoint of ``epoch`` on rank 0 once every rank has finished it.
+
+    The ranks first exchange their step and RNG state (which proves they
+    all reached the same epoch; each rank resumes with its own RNG), then
+    rank 0 writes the file atomically and the others wait for it.
+    """
+    reached = group.gather_objects((epoch, torch.get_rng_state()))
+    epochs = [e for e, _ in reached]
+    if len(set(epochs)) != 1:
+        raise RuntimeError(f"ranks disagree on the epoch they finished: {epochs}")
+    if group.is_main:
+        save_checkpoint(path, epoch=epoch, rng=[r for _, r in reached], world_size=group.world_size, **state)
+    group.barrier()
+
+
+def _check_world_size(checkpoint: Dict[str, Any], path: Path, world_size: int) -> None:
+    """:class:`UserInputError` when the checkpoint was written by a run of another number of processes."""
+    saved = checkpoint.get("world_size", 1)
+    if saved != world_size:
+        raise UserInputError(
+            f"The checkpoint at {path} was written by a run of {saved} process(es), this run has {world_size}: "
+            f"resume with the same number of processes (torchrun --nproc-per-node {saved})."
+        )

@@ -17,12 +17,14 @@ from ..progress import peak_rss_mb
 from ..vocab import Vocabulary
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
-from ..output import atomic_output_dir, check_output_dir
+from ..output import atomic_output_dir, check_output_dir, partial_dir
 from ..pipeline import find_pipe, nlp_from_config
 from ..settings import settings_from_section
 
 # Written into the output directory during the run: one JSON metrics line per interval.
 METRICS_FILE = "metrics.jsonl"
+# The corpus as ids, inside OUTPUT_DIR.partial while training runs.
+IDS_DIR = "ids"
 
 
 @dataclass
@@ -36,6 +38,7 @@ class SkipGramSettings:
     seed: int = field(metadata={"min": 0})
     max_vocab_size: Optional[int] = field(metadata={"min": 1})
     max_count_table: Optional[int] = field(metadata={"min": 1})
+    sync_every: int = field(metadata={"min": 1})
 
 
 def pretrain_skipgram(
@@ -46,6 +49,7 @@ def pretrain_skipgram(
     gpu_id: int = -1,
     overwrite: bool = False,
     progress: bool = True,
+    dist_timeout: Optional[float] = None,
 ) -> Language:
     """Train the config's ``skipgram_vectors`` on ``[paths] train``; save to ``output_dir``.
 
@@ -58,6 +62,15 @@ def pretrain_skipgram(
     the vocabulary by ``max_vocab_size``), a second pass writes it as ids to
     ``OUTPUT_DIR.partial/ids`` (deleted after training), which training reads
     chunk by chunk.
+
+    Under ``torchrun --nproc-per-node N`` the run is data-parallel: rank 0
+    counts the corpus, builds the vocabulary and the initial tables, shares
+    them and writes the id file (``OUTPUT_DIR.partial`` must be on a file
+    system every rank sees); each rank trains on its contiguous token range
+    of the id file with its own sampling seed and ``batch_size / N`` centers
+    per step, the ranks average their tables every ``[pretrain] sync_every``
+    steps and after each chunk, and rank 0 alone writes the output.
+    ``dist_timeout`` (seconds) bounds how long a rank waits for the others.
     """
     started = time.perf_counter()
     config = load_config(config_path, overrides or {})
@@ -70,14 +83,19 @@ def pretrain_skipgram(
     section = pretrain_section(resolved, config_path)
     settings = settings_from_section(SkipGramSettings, section, PRETRAIN_SECTION, "configs/skipgram.cfg")
     check_output_dir(output_dir, overwrite)
-    lang = resolved["nlp"]["lang"]
-    nlp = nlp_from_config(config)
-    name, pipe = find_pipe(nlp, "skipgram_vectors")
-    seed_everything(settings.seed)
     device = resolve_device(gpu_id)
 
-    from .train import train_skipgram  # torch: imported once the settings are known to be good
+    # torch: imported once the settings are known to be good
+    from ..distributed import main_process_output, process_group, rank_device
 
+    with process_group(device, dist_timeout) as group, main_process_output(group):
+        return _train_and_save(
+            config, resolved, settings, output_dir, rank_device(device, group), group, overwrite, progress, started
+        )
+
+
+def _build_vocabulary(pipe, name: str, train_path: str, lang: str, settings: SkipGramSettings) -> Dict[str, Any]:
+    """The counting pass: give ``pipe`` its vocabulary and fresh tables; return the counting figures."""
     msg.info(f"Counting words in {train_path}")
     counted = count_blocks(iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe.normalizer, settings.max_count_table)
     if counted.n_tokens == 0:
@@ -93,11 +111,45 @@ def pretrain_skipgram(
         min_count_setting=f"components.{name}.min_count",
     )
     pipe.initialize(words=words)
+    return {"n_tokens": counted.n_tokens, "n_sentences": counted.n_sentences, "n_prunes": counted.n_prunes}
+
+
+def _train_and_save(
+    config,
+    resolved,
+    settings: SkipGramSettings,
+    output_dir: Union[str, Path],
+    device,
+    group,
+    overwrite: bool,
+    progress: bool,
+    started: float,
+) -> Language:
+    """The body of :func:`pretrain_skipgram` once the process group is up."""
+    from ..distributed import rank_seed
+    from ..idfile import IdFile
+    from .train import train_skipgram
+
+    train_path = resolved["paths"]["train"]
+    lang = resolved["nlp"]["lang"]
+    nlp = nlp_from_config(config)
+    name, pipe = find_pipe(nlp, "skipgram_vectors")
+    seed_everything(settings.seed)
+
+    def initialized_component():
+        figures = _build_vocabulary(pipe, name, train_path, lang, settings)
+        return figures, pipe.to_bytes()
+
+    # One vocabulary and one initial model, made on rank 0 and shared.
+    counted, state = group.from_main(initialized_component)
+    if not group.is_main:
+        pipe.from_bytes(state)
     msg.info(
-        f"{counted.n_tokens:,} tokens in {counted.n_sentences:,} sentences; "
+        f"{counted['n_tokens']:,} tokens in {counted['n_sentences']:,} sentences; "
         f"{len(pipe.words):,} words with count >= {pipe.cfg['min_count']}"
         + (f" (capped at max_vocab_size={settings.max_vocab_size:,})" if settings.max_vocab_size else "")
         + f"; training on {device}"
+        + (f" x {group.world_size} processes" if group.is_distributed else "")
     )
     if int(pipe.words.counts.sum() - pipe.words.counts[pipe.words.unk_id]) == 0:
         raise UserInputError(
@@ -105,11 +157,9 @@ def pretrain_skipgram(
             f"(--components.{name}.min_count 1)."
         )
     model = pipe.torch_model.to(device)
-    with atomic_output_dir(output_dir, overwrite=overwrite) as tmp:
-        ids_dir = tmp / "ids"
-        msg.info(f"Writing the corpus as ids to {ids_dir}")
-        id_file = write_id_file(iter_corpus_blocks(train_path, lang), pipe.words, pipe.normalizer, ids_dir)
-        log = train_skipgram(
+
+    def train(id_file, metrics_path: Optional[Path]):
+        return train_skipgram(
             model,
             id_file,
             pipe.words.counts,
@@ -118,14 +168,28 @@ def pretrain_skipgram(
             negative=pipe.cfg["negative"],
             subsample=pipe.cfg["subsample"],
             max_epochs=settings.max_epochs,
-            batch_size=settings.batch_size,
+            batch_size=max(1, settings.batch_size // group.world_size),
             noise_samples=pipe.cfg["noise_samples"],
             learn_rate=settings.learn_rate,
             final_learn_rate=settings.final_learn_rate,
-            seed=settings.seed,
+            seed=rank_seed(settings.seed, group.rank),
             progress=progress,
-            metrics_path=tmp / METRICS_FILE,
+            metrics_path=metrics_path,
+            group=group,
+            sync_every=settings.sync_every,
         )
+
+    if not group.is_main:
+        group.barrier()  # rank 0 has written the id file
+        train(IdFile.open(partial_dir(output_dir) / IDS_DIR), None)
+        group.barrier()  # rank 0 has written the output
+        return nlp
+    with atomic_output_dir(output_dir, overwrite=overwrite) as tmp:
+        ids_dir = tmp / IDS_DIR
+        msg.info(f"Writing the corpus as ids to {ids_dir}")
+        id_file = write_id_file(iter_corpus_blocks(train_path, lang), pipe.words, pipe.normalizer, ids_dir)
+        group.barrier()
+        log = train(id_file, tmp / METRICS_FILE)
         del id_file
         shutil.rmtree(ids_dir)
         model.to("cpu")
@@ -145,10 +209,12 @@ def pretrain_skipgram(
                 "total_seconds": time.perf_counter() - started,
                 "device": str(device),
                 "n_words": len(pipe.words),
-                "corpus_tokens": counted.n_tokens,
-                "count_table_prunes": counted.n_prunes,
+                "corpus_tokens": counted["n_tokens"],
+                "count_table_prunes": counted["n_prunes"],
                 "peak_rss_mb": peak_rss_mb(),
+                "processes": group.world_size,
             },
         )
+    group.barrier()
     msg.good(f"Saved pipeline to {output_dir} ({time.perf_counter() - started:.1f}s in all)")
     return nlp

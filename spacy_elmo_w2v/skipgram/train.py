@@ -18,8 +18,10 @@ from typing import Iterator, List, Optional, Union
 import numpy as np
 import torch
 
+from ..distributed import SINGLE_PROCESS, ProcessGroup, shard_range
 from ..idfile import IdFile
 from ..progress import Progress
+from .averaging import ParameterAveraging
 from .model import SGNSBatch, SkipGramModel, sgns_loss_and_row_grads
 from .row_adam import RowAdam
 from .sampler import (
@@ -120,6 +122,8 @@ def train_skipgram(
     progress: bool = True,
     metrics_path: Optional[Union[str, Path]] = None,
     log_interval: float = 10.0,
+    group: ProcessGroup = SINGLE_PROCESS,
+    sync_every: int = 1,
 ) -> TrainingLog:
     """Train ``model`` in place on the ids of ``corpus`` and return a :class:`TrainingLog`.
 
@@ -137,6 +141,12 @@ def train_skipgram(
     chunk_tokens: tokens read from ``corpus`` at a time.
     progress: show a bar; metrics_path: append a JSON metrics line there
         every ``log_interval`` seconds (see :mod:`..progress`).
+    group, sync_every: in a multi-process run each rank trains on its own
+        contiguous token range of ``corpus`` (:func:`..distributed.shard_range`)
+        and the ranks average their tables every ``sync_every`` steps and
+        after each chunk (:class:`.averaging.ParameterAveraging`); ``seed``
+        should then differ per rank. The log's token count and losses are
+        those of all ranks together.
     """
     device = model.input.weight.device
     generator = torch.Generator(device=device).manual_seed(seed)
@@ -150,23 +160,29 @@ def train_skipgram(
     total_steps = max(1, max_epochs * int(np.ceil(n_expected / batch_size)))
     w_in, w_out = model.input.weight, model.output.weight
     optimizer = RowAdam([w_in.data, w_out.data], learn_rate)
+    averaging = ParameterAveraging([w_in, w_out], sync_every, group)
+    first, last = shard_range(len(corpus), group.rank, group.world_size)
+    world = group.world_size
     log = TrainingLog()
     step = 0
     start_time = time.perf_counter()
     with Progress(
-        max_epochs * len(corpus), desc="skip-gram", show=progress, metrics_path=metrics_path, interval=log_interval
+        max_epochs * (last - first) * world, desc="skip-gram", show=progress and group.is_main,
+        metrics_path=metrics_path, interval=log_interval,
     ) as bar:
         for epoch in range(max_epochs):
             epoch_loss = torch.zeros((), device=device)
             n_batches = 0
-            for chunk in corpus.chunks(chunk_tokens):
+            for chunk in corpus.chunks(chunk_tokens, first, last):
                 stream = make_stream(chunk.ids, chunk.sentences, drop_id, device)
                 sample = sample_epoch(stream.ids, stream.sentences, keep_prob, window, generator)
-                tokens_per_center = len(chunk) / max(len(sample), 1)
-                for batch in iter_batches(sample, window, batch_size, noise, noise_samples, negative, generator):
+                tokens_per_center = world * len(chunk) / max(len(sample), 1)
+                averaging.start_epoch(-(-len(sample) // batch_size))
+                for k, batch in enumerate(iter_batches(sample, window, batch_size, noise, noise_samples, negative, generator), 1):
                     optimizer.lr = learn_rate + (final_learn_rate - learn_rate) * min(step / total_steps, 1.0)
                     loss, grads = sgns_loss_and_row_grads(w_in.data, w_out.data, batch)
                     optimizer.step([(grads.input_rows, grads.input_grads), (grads.output_rows, grads.output_grads)])
+                    averaging.after_step(k)
                     epoch_loss += loss
                     n_batches += 1
                     step += 1
@@ -175,12 +191,15 @@ def train_skipgram(
                         epoch=epoch + 1, loss=epoch_loss / n_batches, lr=optimizer.lr,
                     )
                 if len(sample) == 0:
-                    bar.update(len(chunk))
-            log.epoch_losses.append(float(epoch_loss) / max(n_batches, 1))
+                    bar.update(world * len(chunk))
+                averaging.end_epoch()
+            loss_sum, batches = group.sum([float(epoch_loss), float(n_batches)])
+            log.epoch_losses.append(loss_sum / max(batches, 1))
         optimizer.flush()
+        averaging.end_epoch()  # the catch-up steps of the flush differ per rank
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         log.seconds = time.perf_counter() - start_time
-        log.corpus_tokens = max_epochs * len(corpus)
+        log.corpus_tokens = max_epochs * (last - first) * world
         bar.log(epoch=max_epochs, loss=log.epoch_losses[-1], lr=optimizer.lr)
     return log

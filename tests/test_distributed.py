@@ -1,0 +1,162 @@
+"""Data-parallel pretraining on torch.distributed: 2 CPU processes (gloo) launched by torchrun.
+
+Every launch runs in a subprocess with a timeout, so a hang fails the test
+instead of blocking CI.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List
+
+import numpy as np
+import pytest
+import spacy
+import srsly
+import torch
+
+from ._elmo_helpers import CONFIG as ELMO_CONFIG
+from ._elmo_helpers import tiny_overrides
+from .conftest import ANIMALS, CONFIGS, TOY_SKIPGRAM_OVERRIDES, VEHICLES, shared_file
+from spacy_elmo_w2v.distributed import rank_seed, shard_range
+from spacy_elmo_w2v.elmo.batching import stream_batches, stream_shard
+from spacy_elmo_w2v.elmo.train import pretrain_elmo
+from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
+
+WORKER = Path(__file__).with_name("_dist_worker.py")
+LAUNCH_TIMEOUT_S = 180
+
+
+def torchrun(args: List[str], timeout: float = LAUNCH_TIMEOUT_S) -> subprocess.CompletedProcess:
+    """``torchrun --nproc-per-node 2 ARGS`` with one thread per process; fails the test on a hang."""
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", *args]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def as_args(overrides: dict) -> List[str]:
+    out: List[str] = []
+    for key, value in overrides.items():
+        out += [f"--{key}", str(value).lower() if isinstance(value, bool) else str(value)]
+    return out
+
+
+def elmo_overrides(train: Path, dev: Path, epochs: int) -> dict:
+    return {
+        "paths.train": str(train), "paths.dev": str(dev), "pretrain.max_epochs": epochs,
+        "pretrain.batch_size": 8, "pretrain.bptt": 10, "pretrain.eval_batch_size": 4,
+        "pretrain.lr": 0.01, "pretrain.progress": False, **tiny_overrides(),
+    }
+
+
+@pytest.fixture(scope="module")
+def ptb_slice(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ptb_slice")
+    train_lines = shared_file("ptb", "ptb.train.txt").read_text(encoding="utf8").splitlines()[:600]
+    dev_lines = shared_file("ptb", "ptb.valid.txt").read_text(encoding="utf8").splitlines()[:100]
+    (root / "train.txt").write_text("\n".join(train_lines) + "\n", encoding="utf8")
+    (root / "dev.txt").write_text("\n".join(dev_lines) + "\n", encoding="utf8")
+    return root / "train.txt", root / "dev.txt"
+
+
+def test_shards_are_equal_contiguous_and_disjoint():
+    parts = [shard_range(103, r, 4, align=5) for r in range(4)]
+    assert parts == [(0, 25), (25, 50), (50, 75), (75, 100)]
+    assert shard_range(103, 0, 1) == (0, 103)
+
+
+def test_rank_seeds_differ_and_rank_0_keeps_the_seed():
+    assert rank_seed(7, 0) == 7
+    assert len({rank_seed(7, r) for r in range(8)}) == 8
+    assert rank_seed(7, 1) == rank_seed(7, 1)
+
+
+def test_elmo_shards_together_are_the_one_process_batch():
+    ids = np.arange(203)
+    whole = next(stream_batches(stream_shard(ids, 4, 0, 1), 4, 6))
+    halves = [next(stream_batches(stream_shard(ids, 4, r, 2), 2, 6)) for r in range(2)]
+    assert torch.equal(torch.cat([h.fwd_inputs for h in halves]), whole.fwd_inputs)
+    assert torch.equal(torch.cat([h.bwd_targets for h in halves[::-1]]), whole.bwd_targets)
+
+
+def test_one_ddp_step_equals_the_one_process_step_on_the_combined_batch(tmp_path):
+    from . import _dist_worker as worker
+
+    result = torchrun([str(WORKER), "ddp-step", str(tmp_path / "ddp.pt")])
+    assert result.returncode == 0, result.stderr[-3000:]
+    ddp = torch.load(tmp_path / "ddp.pt")
+    bilm = worker.tiny_bilm(30)
+    before = {k: v.clone() for k, v in bilm.state_dict().items()}
+    worker.sgd_step(bilm, bilm.lm_output, stream_shard(worker.step_stream(), worker.STEP_ROWS, 0, 1), worker.STEP_ROWS)
+    single = bilm.state_dict()
+    assert any(not torch.equal(single[k], before[k]) for k in single)
+    for name, value in single.items():
+        torch.testing.assert_close(ddp[name], value, rtol=1e-5, atol=1e-6, msg=name)
+
+
+def test_two_process_skipgram_writes_a_pipeline_as_good_as_one_process(toy_corpus_path, tmp_path):
+    overrides = {"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "pretrain.sync_every": 4}
+    out = tmp_path / "sg2"
+    result = torchrun(["-m", "spacy_elmo_w2v", "pretrain-skipgram", str(CONFIGS / "skipgram.cfg"), str(out), "--no-progress", *as_args(overrides)])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert srsly.read_json(out / "training_log.json")["processes"] == 2
+    assert not out.with_name("sg2.partial").exists()
+    single = pretrain_skipgram(CONFIGS / "skipgram.cfg", tmp_path / "sg1", overrides=overrides, progress=False)
+
+    def separation(nlp) -> float:
+        within = np.mean([nlp.vocab[a].similarity(nlp.vocab[b]) for g in (ANIMALS, VEHICLES) for a in g for b in g if a != b])
+        across = np.mean([nlp.vocab[a].similarity(nlp.vocab[b]) for a in ANIMALS for b in VEHICLES])
+        return within - across
+
+    two, one = separation(spacy.load(out)), separation(single)
+    assert two > 0.3 and two > one - 0.15, (two, one)
+
+
+@pytest.fixture(scope="module")
+def two_process_elmo(ptb_slice, tmp_path_factory) -> Path:
+    """A 2-epoch pretrain-elmo run of 2 processes on the PTB slice."""
+    out = tmp_path_factory.mktemp("elmo2") / "elmo2"
+    result = torchrun(["-m", "spacy_elmo_w2v", "pretrain-elmo", str(ELMO_CONFIG), str(out), *as_args(elmo_overrides(*ptb_slice, epochs=2))])
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def test_two_process_elmo_matches_one_process_perplexity_on_a_ptb_slice(two_process_elmo, ptb_slice, tmp_path):
+    assert spacy.load(two_process_elmo)("the stock market fell .").tensor.shape[0] == 5
+    two = srsly.read_json(two_process_elmo / "meta.json")["performance"]["dev_ppl_mean"]
+    one = pretrain_elmo(ELMO_CONFIG, tmp_path / "elmo1", elmo_overrides(*ptb_slice, epochs=2))["dev_ppl_mean"]
+    assert abs(two - one) / one < 0.03, (two, one)
+
+
+def test_killed_two_process_elmo_run_resumes_from_its_last_checkpoint(two_process_elmo, ptb_slice, tmp_path):
+    out = tmp_path / "killed"
+    checkpoint = out.with_name("killed.partial") / "checkpoint" / "elmo.pt"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+           "-m", "spacy_elmo_w2v", "pretrain-elmo", str(ELMO_CONFIG), str(out), *as_args(elmo_overrides(*ptb_slice, epochs=50))]
+    run = subprocess.Popen(cmd, env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + LAUNCH_TIMEOUT_S
+    while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGTERM)
+    run.wait(timeout=60)
+    assert run.returncode != 0 and not out.exists()
+    assert torch.load(checkpoint, weights_only=False)["epoch"] == 1
+    resumed = torchrun(["-m", "spacy_elmo_w2v", "pretrain-elmo", str(ELMO_CONFIG), str(out), "--resume", *as_args(elmo_overrides(*ptb_slice, epochs=2))])
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    history = srsly.read_json(out / "meta.json")["elmo"]["history"]
+    reference = srsly.read_json(two_process_elmo / "meta.json")["elmo"]["history"]
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert [h["ppl_mean"] for h in history] == pytest.approx([h["ppl_mean"] for h in reference], rel=1e-4)
+
+
+@pytest.mark.parametrize("mode,message", [("crash-elmo", "simulated crash of rank 1"), ("hang-elmo", "did not answer within 5s")])
+def test_a_failing_rank_stops_the_whole_run_with_an_error(mode, message, ptb_slice, tmp_path):
+    out = tmp_path / "failed"
+    started = time.monotonic()
+    result = torchrun([str(WORKER), mode, str(ELMO_CONFIG), str(out), "5", *as_args(elmo_overrides(*ptb_slice, epochs=2))], timeout=120)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert not out.exists()
+    assert time.monotonic() - started < 120
