@@ -13,9 +13,15 @@ from spacy.vectors import Vectors
 
 
 def write_word2vec(vectors: Vectors, strings: StringStore, path: Union[str, Path]) -> int:
-    """Write ``vectors`` (keys looked up in ``strings``) to ``path``; return the number of words."""
+    """Write ``vectors`` (keys looked up in ``strings``) to ``path``; return the number of words.
+
+    One line per row. A row with several keys ("stock", "Stock", "STOCK") is
+    written once, under the key spaCy's ``Vectors.most_similar`` reports for
+    it: the last one in ``key2row``.
+    """
     data = np.asarray(vectors.data)
-    rows = sorted(vectors.key2row.items(), key=lambda kr: kr[1])
+    row_key = {row: key for key, row in vectors.key2row.items()}
+    rows = sorted(((key, row) for row, key in row_key.items()), key=lambda kr: kr[1])
     with Path(path).open("w", encoding="utf8") as f:
         f.write(f"{len(rows)} {data.shape[1]}\n")
         for key, row in rows:
