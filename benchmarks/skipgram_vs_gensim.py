@@ -40,7 +40,7 @@ def run_ours(sentences: List[List[str]], seed: int, device: str) -> Tuple[float,
     from spacy.util import load_config
 
     cfg = load_config(ROOT / "configs" / "skipgram.cfg", interpolate=True)
-    comp, training = cfg["components"]["skipgram_vectors"], cfg["training"]
+    comp, training = cfg["components"]["skipgram_vectors"], cfg["pretrain"]
     start = time.perf_counter()
     corpus = TokenizedCorpus([w for s in sentences for w in s], np.array([len(s) for s in sentences]))
     normalizer = PTBNormalizer()

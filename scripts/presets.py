@@ -20,14 +20,14 @@ SMOKE_LINES: Dict[str, int] = {"train": 4000, "dev": 400, "test": 400}
 # Smoke runs: small models, one epoch (spaCy-style dotted config overrides).
 SMOKE_OVERRIDES: Dict[str, List[str]] = {
     "skipgram": [
-        "--training.max_epochs", "1",
+        "--pretrain.max_epochs", "1",
         "--components.skipgram_vectors.min_count", "5",
         "--components.skipgram_vectors.model.width", "48",
     ],
     "elmo": [
-        "--training.max_epochs", "1",
-        "--training.max_minutes", "2",
-        "--training.batch_size", "32",
+        "--pretrain.max_epochs", "1",
+        "--pretrain.max_minutes", "2",
+        "--pretrain.batch_size", "32",
         "--components.elmo_vectors.model.hidden_size", "64",
         "--components.elmo_vectors.model.projection_size", "32",
     ],

@@ -95,4 +95,4 @@ def test_fingerprint_changes_with_the_inputs_but_not_the_output(tmp_path):
     assert pretrain.run_fingerprint(argv, out) == before
     corpus.write_text("a b c\n")
     assert pretrain.run_fingerprint(argv, out) != before
-    assert pretrain.run_fingerprint(argv + ["--training.max_epochs", "1"], out) != before
+    assert pretrain.run_fingerprint(argv + ["--pretrain.max_epochs", "1"], out) != before

@@ -38,7 +38,7 @@ def numbers_dir(tmp_path_factory):
     corpus.write_text("\n".join("the cat ate N fish in N" for _ in range(50)) + "\n")
     pretrain_skipgram(
         CONFIGS / "skipgram.cfg", tmp_path / "out",
-        overrides={"paths.train": str(corpus), **TOY_SKIPGRAM_OVERRIDES, "training.max_epochs": 1},
+        overrides={"paths.train": str(corpus), **TOY_SKIPGRAM_OVERRIDES, "pretrain.max_epochs": 1},
         progress=False,
     )
     return tmp_path / "out"
