@@ -54,6 +54,17 @@ def test_numbers_find_the_number_token(numbers_dir):
     np.testing.assert_array_equal(doc[3].vector, expected)
 
 
+def test_running_the_component_on_a_doc_made_elsewhere_finds_its_numbers(numbers_dir):
+    """Docs from worker processes or Doc(...) have surface forms the vocab has not keyed yet."""
+    from spacy.tokens import Doc
+
+    loaded = spacy.load(numbers_dir)
+    doc = Doc(loaded.vocab, words=["In", "2024.5", "cats"])
+    assert not doc[1].has_vector
+    assert loaded.get_pipe("skipgram_vectors")(doc) is doc
+    np.testing.assert_array_equal(doc[1].vector, loaded.vocab.vectors[loaded.vocab.strings["N"]])
+
+
 def test_component_leaves_token_norms_as_spacy_sets_them(nlp):
     """NORM is a tok2vec feature: a tagger after skipgram_vectors must see spaCy's own norms."""
     text = "Stock rose 1,987.5 N points in 1987 , n't it ?"
