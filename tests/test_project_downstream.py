@@ -76,3 +76,31 @@ def test_tagger_steps_pass_the_seeds_and_the_shared_budget():
             for var in ("seeds", "tagger_max_steps", "tagger_eval_frequency", "smoke", "gpu_id"):
                 assert f"${{vars.{var}}}" in line, (command["name"], var)
     assert raw["vars"]["seeds"] == "0,1,2"
+
+
+def _flat_config(path: Path) -> dict:
+    from thinc.api import Config
+
+    def flat(section, prefix=""):
+        out = {}
+        for key, value in section.items():
+            out.update(flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value})
+        return out
+
+    return flat(Config().from_disk(path, interpolate=False))
+
+
+# What configs/tagger_elmo.cfg may change in configs/tagger.cfg: the ELMo component and its wiring.
+ELMO_ONLY = ("paths.elmo", "nlp.pipeline", "training.frozen_components", "training.annotating_components")
+ELMO_SECTIONS = ("components.elmo_vectors.", "components.tok2vec.model.embed.")
+
+
+def test_elmo_tagger_differs_from_the_baseline_only_in_its_elmo_features():
+    """The downstream comparison is fair: same tok2vec, heads, data, budget and scores."""
+    baseline, elmo = _flat_config(ROOT / "configs" / "tagger.cfg"), _flat_config(ROOT / "configs" / "tagger_elmo.cfg")
+    differing = {k for k in set(baseline) | set(elmo) if baseline.get(k, "<absent>") != elmo.get(k, "<absent>")}
+    unexpected = {k for k in differing if k not in ELMO_ONLY and not k.startswith(ELMO_SECTIONS)}
+    assert unexpected == set()
+    for key in ("width", "attrs", "rows", "include_static_vectors"):
+        assert elmo[f"components.tok2vec.model.embed.{key}"] == baseline[f"components.tok2vec.model.embed.{key}"]
+    assert elmo["nlp.pipeline"] == ["elmo_vectors", *baseline["nlp.pipeline"]]
