@@ -139,11 +139,11 @@ def test_output_setting_picks_the_layer_combination(output, expected):
     assert np.allclose(doc.tensor, expected(doc._.elmo_layers), atol=1e-6)
 
 
-def test_mix_output_is_the_scalar_mix_of_kept_layers(nlp_layers):
+def test_average_output_is_the_mean_of_the_kept_layers(nlp_layers):
     doc = nlp_layers("the cat sat on the mat .")
     layers = doc._.elmo_layers
     assert layers.shape == (3, len(doc), WIDTH)
-    assert np.allclose(doc.tensor, layers.mean(axis=0), atol=1e-6)  # fresh mix: even weights, gamma 1
+    assert np.allclose(doc.tensor, layers.mean(axis=0), atol=1e-6)
 
 
 def test_bad_output_setting_is_a_clear_error():

@@ -93,6 +93,11 @@ def restore_elmo_hooks(docs: Iterable[Doc], nlp=None, component: str = COMPONENT
         if component not in nlp.pipe_names:
             raise UserInputError(f"The pipeline has no {component!r} component (it has {nlp.pipe_names}); pass the pipeline that made the ELMo vectors.")
         pipe = nlp.get_pipe(component)
+        if pipe.cfg["output"] is None:
+            raise UserInputError(
+                f"The {component!r} component has output = null: it writes no doc.tensor and installs no vector "
+                f"hooks, so there are none to restore. Its layers are in doc._.elmo_layers."
+            )
         width = pipe.output_width
     missing = [doc for doc in docs if not _has_elmo_tensor(doc, width)]
     if missing:
