@@ -45,5 +45,18 @@ def feature_overrides(variant: Variant, skipgram: Path, elmo: Path) -> List[str]
     if variant.static_vectors:
         overrides += ["--paths.vectors", str(skipgram), "--components.tok2vec.model.embed.include_static_vectors", "true"]
     if variant.elmo:
-        overrides += ["--paths.elmo", str(elmo)]
+        overrides += ["--paths.elmo", str(elmo), "--components.tok2vec.model.embed.elmo.width", str(elmo_width(elmo))]
     return overrides
+
+
+def elmo_width(elmo: Path) -> int:
+    """The width of the layers of the biLM in the pipeline at ``elmo`` (an ElmoListener's ``width``).
+
+    Read from the pipeline's config.cfg, so a smaller smoke biLM or the GPU
+    preset fits the same tagger config.
+    """
+    from spacy.util import load_config, registry
+
+    config = load_config(Path(elmo) / "config.cfg", interpolate=True)
+    model = registry.resolve({"model": config["components"]["elmo_vectors"]["model"]})["model"]
+    return int(model.attrs["spec"].output_width)

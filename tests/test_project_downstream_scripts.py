@@ -50,15 +50,22 @@ def test_a_file_without_sentences_stops_with_a_message(treebank, tmp_path):
     assert not (tmp_path / "out" / "dev.conllu").exists()
 
 
+SMALL_ELMO = ROOT / "tests" / "data" / "elmo_v0_1"  # a saved elmo_vectors pipeline whose biLM layers are 24 wide
+
+
 def test_only_the_variants_with_pretraining_get_its_overrides():
     overrides = {
-        name: downstream_variants.feature_overrides(variant, "SG", "EL")
+        name: downstream_variants.feature_overrides(variant, "SG", SMALL_ELMO)
         for name, variant in downstream_variants.VARIANTS.items()
     }
     assert overrides["baseline"] == []
     assert overrides["static"] == ["--paths.vectors", "SG", "--components.tok2vec.model.embed.include_static_vectors", "true"]
-    assert overrides["elmo"] == ["--paths.elmo", "EL"]
+    assert overrides["elmo"] == ["--paths.elmo", str(SMALL_ELMO), "--components.tok2vec.model.embed.elmo.width", "24"]
     assert set(overrides["both"]) == set(overrides["static"]) | set(overrides["elmo"])
+
+
+def test_the_listener_width_is_read_from_the_elmo_pipeline():
+    assert downstream_variants.elmo_width(SMALL_ELMO) == 24
 
 
 def test_error_reduction_is_relative_to_the_baseline_error():
