@@ -26,6 +26,7 @@ def data(tmp_path_factory):
         doc = nlp.make_doc(text)
         for token in doc:
             token.tag_ = toy_tag(token.text)
+            token.pos_ = "DET" if token.tag_ == "DET" else "PUNCT" if token.tag_ == "PUNCT" else "NOUN"  # the morphologizer's
         doc.ents = [doc.char_span(0, len(doc[1].text) + len(doc[0].text) + 1, label="X")]
         doc.cats = {"A": float(i % 2), "B": float(1 - i % 2)}
         docs.append(doc)
@@ -47,7 +48,7 @@ def test_spacy_train_runs_the_tagger_elmo_config_and_saves_a_working_pipeline(da
     )
     assert result.returncode == 0, result.stderr[-3000:]
     nlp = spacy.load(tmp_path / "out" / "model-last")
-    assert nlp.pipe_names == ["elmo_vectors", "tok2vec", "tagger"]
+    assert nlp.pipe_names == ["elmo_vectors", "tok2vec", "tagger", "morphologizer"]
     doc = nlp("the cat sat on the mat .")
     assert all(t.tag_ in {"DET", "PUNCT", "LONG", "SHORT"} for t in doc)
     listener = next(n for n in nlp.get_pipe("tok2vec").model.walk() if n.name == "elmo_listener")
