@@ -34,9 +34,10 @@ def run_ours(sentences: List[List[str]], seed: int, device: str) -> Tuple[float,
     import torch
 
     from spacy_elmo_w2v.corpus import TokenizedCorpus, build_vocab, encode_corpus
+    from spacy_elmo_w2v.idfile import IdFile
     from spacy_elmo_w2v.normalize import PTBNormalizer
     from spacy_elmo_w2v.skipgram.model import SkipGramModel
-    from spacy_elmo_w2v.skipgram.train import make_stream, train_skipgram
+    from spacy_elmo_w2v.skipgram.train import train_skipgram
     from spacy.util import load_config
 
     cfg = load_config(ROOT / "configs" / "skipgram.cfg", interpolate=True)
@@ -47,11 +48,10 @@ def run_ours(sentences: List[List[str]], seed: int, device: str) -> Tuple[float,
     vocab = build_vocab(corpus, normalizer, HYPER["min_count"])
     enc = encode_corpus(corpus, vocab, normalizer)
     dev = torch.device(device)
-    stream = make_stream(enc.ids, enc.sentence_index(), len(vocab), vocab.unk_id, dev)
     torch.manual_seed(seed)
     model = SkipGramModel(len(vocab), HYPER["width"]).to(dev)
     log = train_skipgram(
-        model, stream, window=HYPER["window"], negative=HYPER["negative"], subsample=HYPER["subsample"],
+        model, IdFile(enc.ids, enc.offsets), vocab.counts, drop_id=vocab.unk_id, window=HYPER["window"], negative=HYPER["negative"], subsample=HYPER["subsample"],
         max_epochs=HYPER["epochs"], batch_size=training["batch_size"], noise_samples=comp["noise_samples"],
         learn_rate=training["learn_rate"], final_learn_rate=training["final_learn_rate"], seed=seed, progress=False,
     )

@@ -147,6 +147,16 @@ def test_tagger_updates_train_the_mix_and_leave_the_bilm_unchanged():
         assert value.equal(before[key]), key
 
 
+def test_initialize_starts_a_trained_mix_afresh_on_the_new_biLM():
+    nlp = trained_tagger_nlp(steps=2)
+    assert listener_of(nlp).attrs["bilm_id"] == nlp.get_pipe("elmo_vectors").bilm_id
+    nlp.initialize(lambda: examples(nlp))  # a new biLM, a new mix: no complaint about the old one
+    assert listener_of(nlp).attrs["bilm_id"] is None
+    assert np.array_equal(listener_of(nlp).mix.get_param("s"), np.zeros(N_LAYERS))
+    nlp.update(examples(nlp), sgd=nlp.create_optimizer(), **UPDATE)
+    assert listener_of(nlp).attrs["bilm_id"] == nlp.get_pipe("elmo_vectors").bilm_id
+
+
 def test_two_listening_components_share_one_bilm_pass_per_batch(monkeypatch):
     nlp = tiny_nlp(output=None)
     add_tagger(nlp, "tagger")

@@ -1,5 +1,4 @@
 """scripts/pretrain.py: preset choice on GPU/CPU, smoke overrides, resuming an interrupted ELMo run."""
-import json
 import sys
 from pathlib import Path
 
@@ -60,39 +59,20 @@ def test_smoke_adds_the_smoke_overrides_after_the_passed_ones(cuda):
     assert "--overwrite" in cmd
 
 
-def write_checkpoint(output_dir: Path) -> None:
-    checkpoint = pretrain.partial_dir(output_dir) / pretrain.ELMO_CHECKPOINT
-    checkpoint.parent.mkdir(parents=True)
-    checkpoint.write_bytes(b"state")
+def test_elmo_gets_resume_when_an_unfinished_run_left_a_checkpoint(tmp_path):
+    from spacy_elmo_w2v.elmo.checkpoint import checkpoint_path
 
-
-def test_no_checkpoint_means_no_resume(tmp_path):
-    assert not pretrain.should_resume(tmp_path / "elmo", "abc")
-
-
-def test_checkpoint_of_the_same_run_is_resumed(tmp_path):
     out = tmp_path / "elmo"
-    write_checkpoint(out)
-    pretrain.fingerprint_file(out).write_text(json.dumps({"fingerprint": "abc"}))
-    assert pretrain.should_resume(out, "abc")
+    assert pretrain.resume_flags("elmo", out) == []
+    checkpoint_path(out).parent.mkdir(parents=True)
+    checkpoint_path(out).write_bytes(b"")
+    assert pretrain.resume_flags("elmo", out) == ["--resume"]
 
 
-def test_checkpoint_of_another_run_is_not_resumed(tmp_path, capsys):
-    out = tmp_path / "elmo"
-    write_checkpoint(out)
-    pretrain.fingerprint_file(out).write_text(json.dumps({"fingerprint": "abc"}))
-    assert not pretrain.should_resume(out, "other")
-    assert "starting over" in " ".join(capsys.readouterr().out.split())
+def test_skipgram_never_gets_resume(tmp_path):
+    from spacy_elmo_w2v.elmo.checkpoint import checkpoint_path
 
-
-def test_fingerprint_changes_with_the_inputs_but_not_the_output(tmp_path):
-    corpus, out = tmp_path / "train.txt", tmp_path / "elmo"
-    corpus.write_text("a b\n")
-    argv = ["x", str(corpus), str(out)]
-    before = pretrain.run_fingerprint(argv, out)
-    out.mkdir()
-    (out / "meta.json").write_text("{}")
-    assert pretrain.run_fingerprint(argv, out) == before
-    corpus.write_text("a b c\n")
-    assert pretrain.run_fingerprint(argv, out) != before
-    assert pretrain.run_fingerprint(argv + ["--pretrain.max_epochs", "1"], out) != before
+    out = tmp_path / "sg"
+    checkpoint_path(out).parent.mkdir(parents=True)
+    checkpoint_path(out).write_bytes(b"")
+    assert pretrain.resume_flags("skipgram", out) == []

@@ -182,6 +182,10 @@ class ElmoVectors(TrainablePipe):
         gpu_id: int,
         min_count: int,
     ) -> None:
+        from ..settings import check_value
+
+        for setting, value in (("batch_size", batch_size), ("max_length", max_length), ("min_count", min_count)):
+            check_value(f"components.{name}.{setting}", value, int, 1)
         self.vocab = vocab
         self.model = model
         self.name = name
@@ -378,7 +382,9 @@ class ElmoVectors(TrainablePipe):
 
         tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
         corpus = TokenizedCorpus(tokens, lengths, source="the examples")
-        lm_vocab = build_vocab(corpus, self.normalizer, self.cfg["min_count"], specials=(EOS,))
+        lm_vocab = build_vocab(
+            corpus, self.normalizer, self.cfg["min_count"], specials=(EOS,), min_count_setting=f"components.{self.name}.min_count"
+        )
         spec = self.spec
         table = None
         if vectors:
@@ -428,13 +434,12 @@ class ElmoVectors(TrainablePipe):
             "bilm": {"id": self.bilm_id},
         }
 
-    def _load_payload(self, spec: dict, lm_vocab: dict, model_bytes: bytes, bilm: Optional[dict]) -> None:
+    def _load_payload(self, spec: BiLMSpec, lm_vocab: Vocabulary, model_bytes: bytes, bilm: Optional[dict]) -> None:
         from .bilm import build_bilm
 
-        lm_vocab_ = Vocabulary.from_dict(lm_vocab)
         # Pipelines of version 0.1 saved no identity: name the weights by their content.
         bilm_id = (bilm or {}).get("id") or hashlib.sha256(model_bytes).hexdigest()[:32]
-        self.set_bilm(build_bilm(BiLMSpec.from_dict(spec), lm_vocab_.words), lm_vocab_, bilm_id)
+        self.set_bilm(build_bilm(spec, lm_vocab.words), lm_vocab, bilm_id)
         self.model.from_bytes(model_bytes)
 
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
@@ -443,7 +448,9 @@ class ElmoVectors(TrainablePipe):
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "ElmoVectors":
         data = srsly.msgpack_loads(bytes_data)
-        self._load_payload(data["spec"], data["lm_vocab"], data["model"], data.get("bilm"))
+        self._load_payload(
+            BiLMSpec.from_dict(data["spec"]), Vocabulary.from_dict(data["lm_vocab"]), data["model"], data.get("bilm")
+        )
         return self
 
     def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
@@ -458,11 +465,21 @@ class ElmoVectors(TrainablePipe):
         srsly.write_json(path / "bilm.json", payload["bilm"])
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "ElmoVectors":
+        """Read what :meth:`to_disk` wrote; a missing or corrupt file is a
+        :class:`UserInputError` that names it."""
+        from ..storage import reading
+
         path = ensure_path(path)
-        bilm = srsly.read_json(path / "bilm.json") if (path / "bilm.json").exists() else None
-        self._load_payload(
-            srsly.read_json(path / "spec.json"), srsly.read_json(path / "lm_vocab.json"), (path / "model").read_bytes(), bilm
-        )
+        bilm = None
+        if (path / "bilm.json").exists():  # pipelines of version 0.1 have none
+            with reading(path / "bilm.json") as file:
+                bilm = srsly.read_json(file)
+        with reading(path / "spec.json") as file:
+            spec = BiLMSpec.from_dict(srsly.read_json(file))
+        with reading(path / "lm_vocab.json") as file:
+            lm_vocab = Vocabulary.from_dict(srsly.read_json(file))
+        with reading(path / "model") as file:
+            self._load_payload(spec, lm_vocab, file.read_bytes(), bilm)
         return self
 
     def __reduce__(self):

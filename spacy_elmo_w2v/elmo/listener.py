@@ -175,6 +175,8 @@ def _layer_norm(xp, H: Floats3d) -> Floats3d:
 
 
 def _init(model: Model, X: Optional[List[Doc]] = None, Y: Any = None) -> None:
+    # A fresh mix, tied to no biLM until it is trained.
+    model.attrs["bilm_id"] = None
     if X is None:
         model.mix.initialize()
         return

@@ -45,9 +45,10 @@ def _softmax(xp, s):
 
 
 def _init(model: Model, X: Optional[Floats3d] = None, Y: Optional[Floats2d] = None) -> None:
+    """(Re)start the mix as the plain average: s = 0, gamma = 1."""
     if X is not None:
         _check_layers(model, X)
-    if model.has_dim("nL") and not model.has_param("s"):
+    if model.has_dim("nL"):
         n_layers = model.get_dim("nL")
         model.set_param("s", model.ops.alloc1f(n_layers))
         model.set_param("gamma", model.ops.asarray1f([1.0]))

@@ -121,6 +121,13 @@ class SkipGramVectors(TrainablePipe):
         noise_samples: int = 128,
         seed: int = 0,
     ) -> None:
+        from ..settings import check_value
+
+        for setting, value, kind, minimum in (
+            ("min_count", min_count, int, 1), ("window", window, int, 1), ("negative", negative, int, 1),
+            ("subsample", subsample, float, 0), ("noise_samples", noise_samples, int, 1), ("seed", seed, int, 0),
+        ):
+            check_value(f"components.{name}.{setting}", value, kind, minimum)
         self.vocab = vocab
         self.model = model
         self.name = name
@@ -179,27 +186,33 @@ class SkipGramVectors(TrainablePipe):
         *,
         nlp: Optional[Language] = None,
         corpus: Optional[TokenizedCorpus] = None,
+        words: Optional[Vocabulary] = None,
     ) -> None:
         """Build the vocabulary and a fresh model.
 
         get_examples: training examples (as from ``spacy train``); their
             reference docs' tokens are the corpus.
-        corpus: alternatively, a :class:`TokenizedCorpus` (the pretraining
-            CLI passes the whole training file this way).
+        corpus: alternatively, a :class:`TokenizedCorpus` in memory.
+        words: alternatively, a ready vocabulary (the pretraining CLI counts
+            the corpus as a stream and passes it this way).
         """
-        if corpus is None:
-            if get_examples is None:
-                raise UserInputError(f"{self.name}.initialize needs get_examples or a corpus to build its vocabulary.")
-            tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
-            corpus = TokenizedCorpus(tokens, lengths, source="the training examples")
-        self.words = build_vocab(corpus, self.normalizer, self.cfg["min_count"])
+        if words is None:
+            if corpus is None:
+                if get_examples is None:
+                    raise UserInputError(f"{self.name}.initialize needs get_examples or a corpus to build its vocabulary.")
+                tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
+                corpus = TokenizedCorpus(tokens, lengths, source="the training examples")
+            words = build_vocab(
+                corpus, self.normalizer, self.cfg["min_count"], min_count_setting=f"components.{self.name}.min_count"
+            )
+        self.words = words
         self.model.set_dim("nV", len(self.words))
         self.model.initialize()
         self.sync_vectors()
 
     def _require_initialized(self) -> None:
         if self.words is None:
-            raise ValueError(
+            raise UserInputError(
                 f"The {self.name} component is not initialized: call nlp.initialize() "
                 f"or train it with `python -m spacy_elmo_w2v pretrain-skipgram`."
             )
@@ -221,7 +234,7 @@ class SkipGramVectors(TrainablePipe):
         """One skip-gram step on the examples' predicted docs (all their pairs in one batch)."""
         import torch
 
-        from .sampler import keep_probabilities, noise_distribution, sample_epoch
+        from .sampler import keep_probabilities, noise_distribution, noise_table, sample_epoch
         from .train import iter_batches, make_stream
 
         if losses is None:
@@ -233,7 +246,7 @@ class SkipGramVectors(TrainablePipe):
             return losses
         ids, sentences = self.encode(TokenizedCorpus(tokens, lengths))
         device = next(self.torch_model.parameters()).device
-        stream = make_stream(ids, sentences, len(self.words), self.words.unk_id, device)
+        stream = make_stream(ids, sentences, self.words.unk_id, device)
         if len(stream.ids) == 0:
             return losses
         if self._generator is None or self._generator.device != device:
@@ -247,7 +260,7 @@ class SkipGramVectors(TrainablePipe):
         if len(sample) == 0:
             return losses
         (batch,) = iter_batches(
-            sample, self.cfg["window"], len(sample), noise_distribution(counts).to(device),
+            sample, self.cfg["window"], len(sample), noise_table(noise_distribution(counts)).to(device),
             self.cfg["noise_samples"], self.cfg["negative"], self._generator,
         )
         loss, backprop = self.model.begin_update(batch)
@@ -287,9 +300,14 @@ class SkipGramVectors(TrainablePipe):
     def most_similar(self, word: str, n: int = 5) -> List[Tuple[str, float]]:
         """The ``n`` words nearest to ``word`` by cosine similarity, with their scores.
 
-        ``word`` is normalized first ("Chip" finds "chip"); raises ``KeyError``
-        if it has no vector.
+        ``word`` is normalized first ("Chip" finds "chip") and never listed
+        itself, so fewer than ``n`` words come back when the vocabulary is
+        smaller. Raises ``KeyError`` if it has no vector and
+        :class:`UserInputError` if ``n`` is not a positive integer.
         """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise UserInputError(f"most_similar: n must be a positive integer (how many neighbours), not {n!r}.")
+        self._require_initialized()
         vectors = self.vocab.vectors
         norm = self.normalizer(word)
         key = get_string_id(norm)
@@ -301,14 +319,21 @@ class SkipGramVectors(TrainablePipe):
         query = vectors[key]
         sims = data @ query / (norms * max(float(np.linalg.norm(query)), 1e-12))
         row = vectors.find(key=key)
-        sims[row] = -np.inf
-        top = np.argsort(-sims)[:n]
+        order = np.argsort(-sims)
+        top = order[order != row][:n]
         row_words = [w for i, w in enumerate(self.words.words) if i != self.words.unk_id]
         return [(row_words[int(r)], float(sims[r])) for r in top]
 
     def to_word2vec(self, path: Union[str, Path]) -> None:
-        """Write the vectors in word2vec text format (``spacy init vectors``, gensim read it)."""
+        """Write the vectors in word2vec text format (``spacy init vectors``, gensim read it).
+
+        Raises :class:`UserInputError` before training (there are no vectors
+        to write) or when ``path`` cannot be written; missing parent
+        directories are created.
+        """
         from .export import write_word2vec
+
+        self._require_initialized()
 
         write_word2vec(self.vocab.vectors, self.vocab.strings, path)
 
@@ -357,10 +382,16 @@ class SkipGramVectors(TrainablePipe):
             self.vocab.to_disk(path / "vocab", exclude=exclude)
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "SkipGramVectors":
+        """Read what :meth:`to_disk` wrote; a missing or corrupt file is a
+        :class:`UserInputError` that names it."""
+        from ..storage import reading
+
         path = ensure_path(path)
         if (path / "vocab").exists() and "vocab" not in exclude:
             self.vocab.from_disk(path / "vocab", exclude=exclude)
-        self._load_state(srsly.read_json(path / "state.json"))
-        self.model.from_disk(path / "model")
+        with reading(path / "state.json") as file:
+            self._load_state(srsly.read_json(file))
+        with reading(path / "model") as file:
+            self.model.from_disk(file)
         self.sync_vectors()
         return self
