@@ -3,8 +3,11 @@
 #   copy the PTB files (and WordSim-353) from ../shared into a scratch copy of the
 #   project, check them with `spacy project assets` (offline: matching checksums
 #   skip the download), run `spacy project run pretrain --vars.smoke true
-#   --vars.gpu_id -1`, install the wheel into a fresh venv (torch==2.13.0, this
-#   repo, the wheel) and check the loaded package with scripts/check_package.py.
+#   --vars.gpu_id -1`, then `spacy project run downstream --vars.smoke true` (UD
+#   English-EWT taggers on a few hundred sentences, reading the smoke pretraining's
+#   training/skipgram and training/elmo), install the wheel into a fresh venv
+#   (torch==2.13.0, this repo, the wheel) and check the loaded package with
+#   scripts/check_package.py.
 # Expects the current python to have this repo installed (as .ci/run sets up).
 # SHARED overrides where the data comes from (default: <repo>/../shared).
 # On failure the scratch directory is kept and its path printed.
@@ -39,6 +42,7 @@ cp -r "$ROOT/project.yml" "$ROOT/configs" "$ROOT/scripts" "$WORK/"
 mkdir -p "$WORK/assets"
 cp "$SHARED"/data/ptb/ptb.{train,valid,test}.txt "$WORK/assets/"
 cp "$SHARED/data/eval/wordsim353.txt" "$WORK/assets/wordsim353.txt"
+cp "$SHARED"/data/ud_english_ewt/en_ewt-ud-{train,dev,test}.conllu "$WORK/assets/"
 chmod u+w "$WORK"/assets/*
 
 step "spacy project assets (files in place, no download)"
@@ -49,6 +53,12 @@ t0=$(date +%s)
 "$PYTHON" -m spacy project run pretrain "$WORK" --vars.smoke true --vars.gpu_id -1
 elapsed "the smoke workflow" "$t0"
 cat "$WORK/metrics/metrics.json"; echo
+
+step "spacy project run downstream --vars.smoke true --vars.gpu_id -1"
+t0=$(date +%s)
+"$PYTHON" -m spacy project run downstream "$WORK" --vars.smoke true --vars.gpu_id -1
+elapsed "the downstream smoke workflow" "$t0"
+cat "$WORK/metrics/downstream.md"
 
 WHEEL="$(ls "$WORK"/packages/*/dist/*.whl)"
 PACKAGE="$(basename "$WHEEL")"; PACKAGE="${PACKAGE%%-*}"

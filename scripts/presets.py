@@ -1,4 +1,4 @@
-"""What the project workflow changes for smoke runs and for GPU vs CPU, in one place.
+"""What the project workflows change for smoke runs and for GPU vs CPU, in one place.
 
 ``project.yml`` holds the user-facing switches (``gpu_id``, ``smoke``, the
 corpus paths, the package name); the model and training defaults live in the
@@ -32,6 +32,12 @@ SMOKE_OVERRIDES: Dict[str, List[str]] = {
         "--components.elmo_vectors.model.projection_size", "32",
     ],
 }
+
+
+# The downstream workflow (UD English-EWT taggers), smoke runs: the first
+# sentences of each split, and a few training steps.
+SMOKE_SENTENCES: Dict[str, int] = {"train": 300, "dev": 100, "test": 100}
+SMOKE_TAGGER_OVERRIDES: List[str] = ["--training.max_steps", "20", "--training.eval_frequency", "10"]
 
 
 def parse_bool(value: str) -> bool:

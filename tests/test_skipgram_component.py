@@ -26,25 +26,95 @@ def test_token_vector_is_found_through_the_normalizer(nlp):
     np.testing.assert_array_equal(doc[2].vector, nlp.vocab.vectors[nlp.vocab.strings["cat"]])
 
 
-def test_numbers_find_the_number_token(tmp_path):
-    """"1987" and "1,987.5" look up the vector of "N", as in the PTB corpus."""
+@pytest.fixture(scope="module")
+def numbers_dir(tmp_path_factory):
+    """A pipeline trained on a corpus with the PTB number token "N"."""
     from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
 
     from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES
 
+    tmp_path = tmp_path_factory.mktemp("numbers")
     corpus = tmp_path / "c.txt"
     corpus.write_text("\n".join("the cat ate N fish in N" for _ in range(50)) + "\n")
-    nlp = pretrain_skipgram(
+    pretrain_skipgram(
         CONFIGS / "skipgram.cfg", tmp_path / "out",
         overrides={"paths.train": str(corpus), **TOY_SKIPGRAM_OVERRIDES, "pretrain.max_epochs": 1},
         progress=False,
     )
-    for loaded in (nlp, spacy.load(tmp_path / "out")):
-        doc = loaded("In 1987 , 1,987.5 cats")
-        expected = loaded.vocab.vectors[loaded.vocab.strings["N"]]
-        assert doc[1].has_vector and doc[3].has_vector
-        np.testing.assert_array_equal(doc[1].vector, expected)
-        np.testing.assert_array_equal(doc[3].vector, expected)
+    return tmp_path / "out"
+
+
+def test_numbers_find_the_number_token(numbers_dir):
+    """"1987" and "1,987.5" look up the vector of "N", as in the PTB corpus."""
+    loaded = spacy.load(numbers_dir)
+    doc = loaded("In 1987 , 1,987.5 cats")
+    expected = loaded.vocab.vectors[loaded.vocab.strings["N"]]
+    assert doc[1].has_vector and doc[3].has_vector
+    np.testing.assert_array_equal(doc[1].vector, expected)
+    np.testing.assert_array_equal(doc[3].vector, expected)
+
+
+def test_running_the_component_on_a_doc_made_elsewhere_finds_its_numbers(numbers_dir):
+    """Docs from worker processes or Doc(...) have surface forms the vocab has not keyed yet."""
+    from spacy.tokens import Doc
+
+    loaded = spacy.load(numbers_dir)
+    doc = Doc(loaded.vocab, words=["In", "2024.5", "cats"])
+    assert not doc[1].has_vector
+    assert loaded.get_pipe("skipgram_vectors")(doc) is doc
+    np.testing.assert_array_equal(doc[1].vector, loaded.vocab.vectors[loaded.vocab.strings["N"]])
+
+
+def test_component_leaves_token_norms_as_spacy_sets_them(nlp):
+    """NORM is a tok2vec feature: a tagger after skipgram_vectors must see spaCy's own norms."""
+    text = "Stock rose 1,987.5 N points in 1987 , n't it ?"
+    expected = [t.norm_ for t in spacy.blank("en")(text)]
+    assert [t.norm_ for t in nlp(text)] == expected
+    assert nlp(text)[2].norm_ == "1,987.5"
+
+
+def test_set_norms_writes_the_normalized_form(toy_skipgram_dir):
+    nlp = spacy.load(toy_skipgram_dir, config={"components": {"skipgram_vectors": {"set_norms": True}}})
+    assert [t.norm_ for t in nlp("Cat 1,987.5 CAR")] == ["cat", "N", "car"]
+
+
+def test_case_variants_find_their_vector_without_the_component(toy_skipgram_dir, tmp_path):
+    """A pipeline that only takes the vectors (a tagger's `[initialize] vectors`) finds "Cat" and "CAT"."""
+    from spacy.training.initialize import load_vectors_into_model
+
+    tagger_nlp = spacy.blank("en")
+    load_vectors_into_model(tagger_nlp, toy_skipgram_dir)
+    tagger_nlp.to_disk(tmp_path / "tagger")
+    for loaded in (tagger_nlp, spacy.load(tmp_path / "tagger")):
+        cat = loaded.vocab.vectors[loaded.vocab.strings["cat"]]
+        for word in ("Cat", "CAT"):
+            np.testing.assert_array_equal(loaded(word)[0].vector, cat)
+
+
+def test_spacy_most_similar_reports_the_word_not_a_surface_form(numbers_dir):
+    nlp = spacy.load(numbers_dir)
+    nlp("Cat CAT cat 1987 1,987.5")  # surface forms become keys of the words' rows
+    vectors = nlp.vocab.vectors
+    for word in ("cat", "N"):
+        key = nlp.vocab.strings[word]
+        keys, _, _ = vectors.most_similar(np.asarray([vectors[key]]), n=1)
+        assert int(keys[0][0]) == key
+
+
+def test_pipelines_saved_without_set_norms_still_load(toy_skipgram_dir, tmp_path):
+    """Pipelines saved before the setting existed have no `set_norms` in their config."""
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(toy_skipgram_dir, old)
+    config = (old / "config.cfg").read_text(encoding="utf8")
+    (old / "config.cfg").write_text(
+        "\n".join(line for line in config.splitlines() if not line.startswith("set_norms")), encoding="utf8"
+    )
+    loaded = spacy.load(old)
+    doc = loaded("Cat cat")
+    np.testing.assert_array_equal(doc[0].vector, doc[1].vector)
+    assert doc[0].has_vector and doc[0].norm_ == "cat"
 
 
 def test_out_of_vocabulary_tokens_have_no_vector(nlp):

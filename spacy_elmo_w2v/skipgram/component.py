@@ -1,8 +1,11 @@
 """The ``skipgram_vectors`` pipeline component.
 
-A trainable pipe whose word vectors live in ``nlp.vocab.vectors`` (keys are
-normalized words, looked up by ``NORM``), so ``doc[i].vector``,
-``doc.similarity`` and ``nlp.vocab.vectors.most_similar`` work. The fast
+A trainable pipe whose word vectors live in ``nlp.vocab.vectors``, so
+``doc[i].vector``, ``doc.similarity`` and ``nlp.vocab.vectors.most_similar``
+work. The table is keyed by the tokens' own text (ORTH, spaCy's default), with
+extra keys for the surface forms of each normalized word (see ``lookup.py``):
+the component never changes what other components see, unless
+``set_norms = true`` asks it to write ``token.norm_``. The fast
 pretraining loop (``python -m spacy_elmo_w2v pretrain-skipgram``) and
 ``nlp.update`` train the same torch module.
 
@@ -29,6 +32,7 @@ from ..errors import UserInputError
 from ..normalize import Normalizer
 from ..vocab import Vocabulary
 from ..wrapping import wrapped_torch_module
+from .lookup import add_surface_keys, build_vectors_table
 
 DEFAULT_MODEL_CONFIG = """
 [model]
@@ -40,10 +44,10 @@ DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
 
 @Language.factory(
     "skipgram_vectors",
-    assigns=["token.norm"],
     default_config={
         "model": DEFAULT_MODEL,
         "normalizer": {"@misc": "spacy_elmo_w2v.PTBNormalizer.v1"},
+        "set_norms": False,
         "min_count": 10,
         "window": 5,
         "negative": 5,
@@ -58,6 +62,7 @@ def make_skipgram_vectors(
     name: str,
     model: Model,
     normalizer: Normalizer,
+    set_norms: bool,
     min_count: int,
     window: int,
     negative: int,
@@ -71,6 +76,10 @@ def make_skipgram_vectors(
         is the vector width).
     normalizer: maps a token's text to its vocabulary key, the same way in
         training and in lookups (default: lowercase, numbers -> "N").
+    set_norms: also set every token's ``norm_`` to its normalized form (the
+        behaviour of earlier versions). Off by default: NORM is a feature of spaCy's
+        tok2vec, and a tagger after this component would see "N" for every
+        number. Vector lookups work either way.
     min_count: words seen fewer times become ``<unk>``, which has no vector.
     window: the largest window radius; each center draws one from 1..window.
     negative: noise words per (center, context) pair.
@@ -84,6 +93,7 @@ def make_skipgram_vectors(
         model,
         name,
         normalizer=normalizer,
+        set_norms=set_norms,
         min_count=min_count,
         window=window,
         negative=negative,
@@ -103,6 +113,7 @@ class SkipGramVectors(TrainablePipe):
         name: str = "skipgram_vectors",
         *,
         normalizer: Normalizer,
+        set_norms: bool = False,
         min_count: int = 10,
         window: int = 5,
         negative: int = 5,
@@ -121,6 +132,7 @@ class SkipGramVectors(TrainablePipe):
         self.model = model
         self.name = name
         self.normalizer = normalizer
+        self.set_norms = set_norms
         self.words: Optional[Vocabulary] = None
         self.cfg: Dict[str, Any] = {
             "min_count": min_count,
@@ -131,17 +143,26 @@ class SkipGramVectors(TrainablePipe):
             "seed": seed,
         }
         self._generator = None
+        self._table: Optional[Vectors] = None  # the vocab.vectors table built by sync_vectors
 
     # -- running -----------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
-        """Set ``token.norm_`` to the normalized form, the key of its vector."""
+        """Make the doc's tokens find their vectors; the doc itself is not changed.
+
+        Each surface form whose normalized word has a vector ("1,987.5" ->
+        "N") becomes a key of that vector in ``vocab.vectors``. With
+        ``set_norms``, ``token.norm_`` is also set to the normalized form.
+        """
         if doc.vocab is not self.vocab and self.is_initialized:
             # Sourced from another pipeline: our vectors belong in this one's vocab.
             self.vocab = doc.vocab
             self.sync_vectors()
-        normalize = self.normalizer
-        for token in doc:
-            token.norm_ = normalize(token.text)
+        if self.is_initialized:
+            add_surface_keys(self.vocab.vectors, doc, self.normalizer)
+        if self.set_norms:
+            normalize = self.normalizer
+            for token in doc:
+                token.norm_ = normalize(token.text)
         return doc
 
     def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterable[Doc]:
@@ -258,24 +279,23 @@ class SkipGramVectors(TrainablePipe):
 
     # -- vectors -----------------------------------------------------------
     def sync_vectors(self) -> None:
-        """Copy the trained input vectors into ``vocab.vectors`` (``<unk>`` excluded)."""
+        """Copy the trained input vectors into ``vocab.vectors`` (``<unk>`` excluded).
+
+        The table this component built last gets the new values in place (so
+        the surface forms added by ``__call__`` stay keys); any other table
+        (none yet, loaded from disk, another vocab) is replaced by one from
+        :func:`lookup.build_vectors_table`.
+        """
         self._require_initialized()
         weights = self.torch_model.input.weight.detach().float().cpu().numpy()
         rows = [i for i, w in enumerate(self.words.words) if i != self.words.unk_id]
-        keys = [self.vocab.strings.add(self.words.words[i]) for i in rows]
-        # With attr NORM, vocab.get_vector(norm) reads the norm of the lexeme
-        # `norm`: make every key its own norm ("N" would otherwise become "n").
-        for i in rows:
-            lexeme = self.vocab[self.words.words[i]]
-            if lexeme.norm_ != lexeme.orth_:
-                lexeme.norm_ = lexeme.orth_
-        self.vocab.vectors = Vectors(
-            strings=self.vocab.strings,
-            data=np.ascontiguousarray(weights[rows]),
-            keys=keys,
-            name=self.name,
-            attr="NORM",
-        )
+        data = np.ascontiguousarray(weights[rows])
+        if self.vocab.vectors is self._table and self._table.shape == data.shape:
+            self._table.data = data
+            return
+        words = [self.words.words[i] for i in rows]
+        self._table = build_vectors_table(self.vocab.strings, data, words, self.normalizer, self.name)
+        self.vocab.vectors = self._table
 
     def most_similar(self, word: str, n: int = 5) -> List[Tuple[str, float]]:
         """The ``n`` words nearest to ``word`` by cosine similarity, with their scores.
@@ -301,8 +321,8 @@ class SkipGramVectors(TrainablePipe):
         row = vectors.find(key=key)
         order = np.argsort(-sims)
         top = order[order != row][:n]
-        row_to_word = {r: self.vocab.strings[k] for k, r in vectors.key2row.items()}
-        return [(row_to_word[int(r)], float(sims[r])) for r in top]
+        row_words = [w for i, w in enumerate(self.words.words) if i != self.words.unk_id]
+        return [(row_words[int(r)], float(sims[r])) for r in top]
 
     def to_word2vec(self, path: Union[str, Path]) -> None:
         """Write the vectors in word2vec text format (``spacy init vectors``, gensim read it).
@@ -348,7 +368,7 @@ class SkipGramVectors(TrainablePipe):
             self.vocab.from_bytes(data["vocab"], exclude=exclude)
         self._load_state(data["state"])
         self.model.from_bytes(data["model"])
-        self.sync_vectors()  # spaCy saves Vectors.attr only for floret vectors: set NORM again
+        self.sync_vectors()
         return self
 
     def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
@@ -373,5 +393,5 @@ class SkipGramVectors(TrainablePipe):
             self._load_state(srsly.read_json(file))
         with reading(path / "model") as file:
             self.model.from_disk(file)
-        self.sync_vectors()  # spaCy saves Vectors.attr only for floret vectors: set NORM again
+        self.sync_vectors()
         return self

@@ -17,12 +17,16 @@ from ..errors import UserInputError
 def write_word2vec(vectors: Vectors, strings: StringStore, path: Union[str, Path]) -> int:
     """Write ``vectors`` (keys looked up in ``strings``) to ``path``; return the number of words.
 
-    Missing parent directories are created. Raises :class:`UserInputError`
-    when there are no vectors or ``path`` cannot be written.
+    One line per row. A row with several keys ("stock", "Stock", "STOCK") is
+    written once, under the key spaCy's ``Vectors.most_similar`` reports for
+    it: the last one in ``key2row``. Missing parent directories are created.
+    Raises :class:`UserInputError` when there are no vectors or ``path``
+    cannot be written.
     """
     path = Path(path)
     data = np.asarray(vectors.data)
-    rows = sorted(vectors.key2row.items(), key=lambda kr: kr[1])
+    row_key = {row: key for key, row in vectors.key2row.items()}
+    rows = sorted(((key, row) for row, key in row_key.items()), key=lambda kr: kr[1])
     if not rows or data.ndim != 2 or data.shape[1] == 0:
         raise UserInputError(f"There are no vectors to write to {path}: train the vectors first (pretrain-skipgram).")
     try:
