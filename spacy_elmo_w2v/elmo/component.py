@@ -185,9 +185,9 @@ class ElmoVectors(TrainablePipe):
         self._orth_to_id = {}
 
     def torch_device(self):
-        """Where the biLM runs: GPU ``gpu_id``, else the GPU spaCy uses, else the CPU."""
-        import torch
-        from thinc.api import get_current_ops
+        """Where the biLM runs: GPU ``gpu_id``, else the device of spaCy's current ops
+        (the GPU after ``spacy.require_gpu()``), else the CPU."""
+        from thinc.api import get_torch_default_device
 
         from ..device import resolve_device
 
@@ -195,9 +195,7 @@ class ElmoVectors(TrainablePipe):
             if self._device is None:  # resolve (and warn about a missing GPU) once
                 self._device = resolve_device(self.cfg["gpu_id"])
             return self._device
-        if type(get_current_ops()).__name__ == "CupyOps" and torch.cuda.is_available():
-            return torch.device("cuda", torch.cuda.current_device())
-        return torch.device("cpu")
+        return get_torch_default_device()
 
     # -- tokens to ids -----------------------------------------------------
     def token_ids(self, doc: Doc) -> np.ndarray:
