@@ -302,38 +302,65 @@ class ElmoVectors(TrainablePipe):
         return losses
 
     # -- serialization -----------------------------------------------------
-    def _payload(self) -> Dict[str, Any]:
-        self.bilm  # a clear error when there is nothing to save
-        return {"spec": self.spec.to_dict(), "lm_vocab": self.lm_vocab.to_dict(), "model": self.model.to_bytes()}
+    #: What to_disk/to_bytes write; a name in ``exclude`` is neither written nor read.
+    SERIALIZED = ("spec", "lm_vocab", "model")
 
-    def _load_payload(self, spec: dict, lm_vocab: dict, model_bytes: bytes) -> None:
+    def _payload(self, exclude: Iterable[str] = tuple()) -> Dict[str, Any]:
+        self.bilm  # a clear error when there is nothing to save
+        fields = {"spec": self.spec.to_dict, "lm_vocab": self.lm_vocab.to_dict, "model": self.model.to_bytes}
+        return {name: get() for name, get in fields.items() if name not in exclude}
+
+    def _load_payload(self, read: Dict[str, Callable[[], Any]], exclude: Iterable[str]) -> None:
+        """Load the fields ``read`` gives; excluded fields keep what the component has. Without
+        ``model``, the component keeps its own biLM when spec and words match, else starts fresh."""
         from .bilm import build_bilm
 
-        lm_vocab_ = Vocabulary.from_dict(lm_vocab)
-        self.set_bilm(build_bilm(BiLMSpec.from_dict(spec), lm_vocab_.words), lm_vocab_)
-        self.model.from_bytes(model_bytes)
+        spec = self.spec if "spec" in exclude else BiLMSpec.from_dict(read["spec"]())
+        if "lm_vocab" in exclude:
+            self.bilm  # there must be a vocabulary to keep
+            lm_vocab = self.lm_vocab
+        else:
+            lm_vocab = Vocabulary.from_dict(read["lm_vocab"]())
+        same = get_bilm(self.model) is not None and spec.to_dict() == self.spec.to_dict() and list(lm_vocab.words) == list(self.lm_vocab.words)
+        if not (same and "model" in exclude):
+            self.set_bilm(build_bilm(spec, lm_vocab.words), lm_vocab)
+        if "model" not in exclude:
+            self.model.from_bytes(read["model"]())
 
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
-        """The biLM's spec, vocabulary and weights as bytes (:meth:`from_bytes` restores them exactly)."""
-        return srsly.msgpack_dumps(self._payload())
+        """The biLM's spec, vocabulary and weights as bytes (:meth:`from_bytes` restores them exactly);
+        ``exclude`` leaves out any of :attr:`SERIALIZED`."""
+        return srsly.msgpack_dumps(self._payload(exclude))
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "ElmoVectors":
+        """Load what :meth:`to_bytes` wrote, except the fields named in ``exclude``."""
         data = srsly.msgpack_loads(bytes_data)
-        self._load_payload(data["spec"], data["lm_vocab"], data["model"])
+        self._load_payload({name: (lambda name=name: data[name]) for name in self.SERIALIZED}, exclude)
         return self
 
     def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
-        """Write ``spec.json``, ``lm_vocab.json`` and ``model`` (the weights) into ``path``."""
+        """Write ``spec.json``, ``lm_vocab.json`` and ``model`` (the weights) into ``path``,
+        except those of :attr:`SERIALIZED` named in ``exclude``."""
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        payload = self._payload()
-        srsly.write_json(path / "spec.json", payload["spec"])
-        srsly.write_json(path / "lm_vocab.json", payload["lm_vocab"])
-        (path / "model").write_bytes(payload["model"])
+        payload = self._payload(exclude)
+        writers = {
+            "spec": lambda data: srsly.write_json(path / "spec.json", data),
+            "lm_vocab": lambda data: srsly.write_json(path / "lm_vocab.json", data),
+            "model": (path / "model").write_bytes,
+        }
+        for name, data in payload.items():
+            writers[name](data)
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "ElmoVectors":
+        """Load what :meth:`to_disk` wrote, except the fields named in ``exclude``."""
         path = ensure_path(path)
-        self._load_payload(srsly.read_json(path / "spec.json"), srsly.read_json(path / "lm_vocab.json"), (path / "model").read_bytes())
+        readers = {
+            "spec": lambda: srsly.read_json(path / "spec.json"),
+            "lm_vocab": lambda: srsly.read_json(path / "lm_vocab.json"),
+            "model": (path / "model").read_bytes,
+        }
+        self._load_payload(readers, exclude)
         return self
 
     def __reduce__(self):

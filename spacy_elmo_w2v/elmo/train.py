@@ -30,11 +30,11 @@ from ..pipeline import find_pipe, nlp_from_config
 from ..vocab import Vocabulary
 from .batching import n_stream_batches
 from .bilm import BiLM, build_bilm
+from .hooks import FACTORY
 from .lm_data import EOS, stream_ids
 from .objective import Perplexity, evaluate_stream, stream_pass
 from .vectors_init import init_word_embeddings, load_static_vectors, spec_for_vectors
 
-FACTORY = "elmo_vectors"
 CHECKPOINT = "checkpoint/elmo.pt"
 
 

@@ -310,37 +310,44 @@ class SkipGramVectors(TrainablePipe):
         self.model.initialize()
 
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
-        """Serialize the component (its state, the model and, unless excluded, the vocab)."""
+        """Serialize the component: its state and, unless named in ``exclude``, the ``model`` and the ``vocab``."""
         self.sync_vectors()
-        data = {"state": self._state(), "model": self.model.to_bytes()}
+        data = {"state": self._state()}
+        if "model" not in exclude:
+            data["model"] = self.model.to_bytes()
         if "vocab" not in exclude:
             data["vocab"] = self.vocab.to_bytes(exclude=exclude)
         return srsly.msgpack_dumps(data)
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "SkipGramVectors":
+        """Load what :meth:`to_bytes` wrote, except ``model`` (the component keeps its own weights) or ``vocab`` when named in ``exclude``."""
         data = srsly.msgpack_loads(bytes_data)
         if "vocab" in data and "vocab" not in exclude:
             self.vocab.from_bytes(data["vocab"], exclude=exclude)
         self._load_state(data["state"])
-        self.model.from_bytes(data["model"])
+        if "model" in data and "model" not in exclude:
+            self.model.from_bytes(data["model"])
         self.sync_vectors()  # spaCy saves Vectors.attr only for floret vectors: set NORM again
         return self
 
     def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
-        """Write ``state.json``, ``model`` and (unless excluded) ``vocab`` under ``path``."""
+        """Write ``state.json`` and, unless named in ``exclude``, ``model`` and ``vocab`` under ``path``."""
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.sync_vectors()
         srsly.write_json(path / "state.json", self._state())
-        self.model.to_disk(path / "model")
+        if "model" not in exclude:
+            self.model.to_disk(path / "model")
         if "vocab" not in exclude:
             self.vocab.to_disk(path / "vocab", exclude=exclude)
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "SkipGramVectors":
+        """Load what :meth:`to_disk` wrote, except ``model`` (the component keeps its own weights) or ``vocab`` when named in ``exclude``."""
         path = ensure_path(path)
         if (path / "vocab").exists() and "vocab" not in exclude:
             self.vocab.from_disk(path / "vocab", exclude=exclude)
         self._load_state(srsly.read_json(path / "state.json"))
-        self.model.from_disk(path / "model")
+        if (path / "model").exists() and "model" not in exclude:
+            self.model.from_disk(path / "model")
         self.sync_vectors()  # spaCy saves Vectors.attr only for floret vectors: set NORM again
         return self
