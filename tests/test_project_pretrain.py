@@ -30,19 +30,19 @@ def test_gpu_asked_without_cuda_says_so_and_uses_the_cpu_preset(cuda, capsys):
     cuda(False)
     cmd = pretrain.build_command("elmo", Path("out"), 0, False, [])
     assert cmd[cmd.index("--gpu-id") + 1] == "-1"
-    assert cmd[4] == str(presets.CONFIGS["elmo"]["cpu"])
+    assert cmd[4] == str(presets.CONFIGS["elmo"])
+    assert not set(presets.GPU_OVERRIDES["elmo"][::2]) & set(cmd)
     assert "no CUDA device" in " ".join(capsys.readouterr().out.split())
 
 
-def test_gpu_with_cuda_uses_the_gpu_preset_when_there_is_one(cuda, monkeypatch, tmp_path):
+def test_gpu_with_cuda_adds_the_gpu_overrides_before_the_passed_ones(cuda):
     cuda(True)
-    gpu_cfg = tmp_path / "elmo_gpu.cfg"
-    gpu_cfg.write_text("")
-    monkeypatch.setitem(presets.CONFIGS, "elmo", {"cpu": Path("configs/elmo.cfg"), "gpu": gpu_cfg})
-    cmd = pretrain.build_command("elmo", Path("out"), 1, False, [])
-    assert cmd[4] == str(gpu_cfg) and cmd[cmd.index("--gpu-id") + 1] == "1"
-    gpu_cfg.unlink()
-    assert pretrain.build_command("elmo", Path("out"), 1, False, [])[4] == "configs/elmo.cfg"
+    cmd = pretrain.build_command("elmo", Path("out"), 1, False, ["--training.max_epochs", "3"])
+    assert cmd[4] == str(presets.CONFIGS["elmo"]) and cmd[cmd.index("--gpu-id") + 1] == "1"
+    gpu = presets.GPU_OVERRIDES["elmo"]
+    start = cmd.index(gpu[0])
+    assert cmd[start:start + len(gpu)] == gpu
+    assert cmd[-2:] == ["--training.max_epochs", "3"]  # what the user passes wins over the preset
 
 
 def test_gpu_id_minus_one_forces_the_cpu(cuda):

@@ -94,7 +94,11 @@ def make_skipgram_vectors(
 
 
 class SkipGramVectors(TrainablePipe):
-    """Skip-gram (word2vec SGNS) vectors, trained in spaCy, stored in ``vocab.vectors``."""
+    """Skip-gram (word2vec SGNS) vectors, trained in spaCy, stored in ``vocab.vectors``.
+
+    The settings are those of :func:`make_skipgram_vectors`; their defaults
+    live only in the factory's ``default_config``.
+    """
 
     def __init__(
         self,
@@ -103,12 +107,12 @@ class SkipGramVectors(TrainablePipe):
         name: str = "skipgram_vectors",
         *,
         normalizer: Normalizer,
-        min_count: int = 10,
-        window: int = 5,
-        negative: int = 5,
-        subsample: float = 1e-4,
-        noise_samples: int = 128,
-        seed: int = 0,
+        min_count: int,
+        window: int,
+        negative: int,
+        subsample: float,
+        noise_samples: int,
+        seed: int,
     ) -> None:
         self.vocab = vocab
         self.model = model
