@@ -139,11 +139,21 @@ def test_output_setting_picks_the_layer_combination(output, expected):
     assert np.allclose(doc.tensor, expected(doc._.elmo_layers), atol=1e-6)
 
 
-def test_mix_output_is_the_scalar_mix_of_kept_layers(nlp_layers):
-    doc = nlp_layers("the cat sat on the mat .")
+def test_mix_output_is_the_scalar_mix_of_kept_layers():
+    import torch
+
+    nlp = tiny_nlp(keep_layers=True)
+    mix = nlp.get_pipe("elmo_vectors").bilm.mix
+    s, gamma = np.array([2.0, -1.0, 0.5], dtype=np.float32), 1.7
+    with torch.no_grad():  # uneven weights and gamma != 1: the mix is no plain average
+        mix.scalar_parameters.copy_(torch.from_numpy(s))
+        mix.gamma.fill_(gamma)
+    doc = nlp("the cat sat on the mat .")
     layers = doc._.elmo_layers
     assert layers.shape == (3, len(doc), WIDTH)
-    assert np.allclose(doc.tensor, layers.mean(axis=0), atol=1e-6)  # fresh mix: even weights, gamma 1
+    weights = np.exp(s) / np.exp(s).sum()
+    assert np.allclose(doc.tensor, gamma * np.tensordot(weights, layers, axes=1), atol=1e-5)
+    assert not np.allclose(doc.tensor, layers.mean(axis=0), atol=1e-3)
 
 
 def test_bad_output_setting_is_a_clear_error():
@@ -199,6 +209,7 @@ def test_uninitialized_component_says_how_to_get_weights():
         nlp("the cat")
 
 
+@pytest.mark.slow  # a subprocess that forks two workers
 def test_hooks_restored_after_multiprocessing(nlp, tmp_path):
     """nlp.pipe(n_process=2) gives docs whose hooks come back with restore_elmo_hooks.
 

@@ -1,5 +1,6 @@
 """scripts/pretrain.py: preset choice on GPU/CPU, smoke overrides, resuming an interrupted ELMo run."""
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -60,26 +61,50 @@ def test_smoke_adds_the_smoke_overrides_after_the_passed_ones(cuda):
     assert "--overwrite" in cmd
 
 
-def write_checkpoint(output_dir: Path) -> None:
-    checkpoint = pretrain.partial_dir(output_dir) / pretrain.ELMO_CHECKPOINT
-    checkpoint.parent.mkdir(parents=True)
-    checkpoint.write_bytes(b"state")
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory) -> Path:
+    """The output dir of a tiny ``pretrain-elmo`` run interrupted while saving: its checkpoint is in the partial dir."""
+    import spacy
+
+    from ._elmo_helpers import CONFIG, tiny_overrides, write_toy_corpus
+    from spacy_elmo_w2v.elmo.train import pretrain_elmo
+
+    root = tmp_path_factory.mktemp("interrupted")
+    corpus = str(write_toy_corpus(root / "train.txt"))
+    overrides = {
+        "paths.train": corpus, "paths.dev": corpus, "training.max_epochs": 1, "training.batch_size": 4,
+        "training.bptt": 8, "training.progress": False, **tiny_overrides(),
+    }
+
+    def crash(self, *args, **kwargs):
+        raise KeyboardInterrupt("simulated interruption")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(spacy.language.Language, "to_disk", crash)
+        with pytest.raises(KeyboardInterrupt):
+            pretrain_elmo(CONFIG, root / "elmo", overrides)
+    return root / "elmo"
+
+
+def write_checkpoint(output_dir: Path, interrupted: Path) -> None:
+    """Put the interrupted run's real partial dir (with its checkpoint) where a run writing ``output_dir`` keeps it."""
+    shutil.copytree(pretrain.partial_dir(interrupted), pretrain.partial_dir(output_dir))
 
 
 def test_no_checkpoint_means_no_resume(tmp_path):
     assert not pretrain.should_resume(tmp_path / "elmo", "abc")
 
 
-def test_checkpoint_of_the_same_run_is_resumed(tmp_path):
+def test_checkpoint_of_the_same_run_is_resumed(tmp_path, interrupted):
     out = tmp_path / "elmo"
-    write_checkpoint(out)
+    write_checkpoint(out, interrupted)
     pretrain.fingerprint_file(out).write_text(json.dumps({"fingerprint": "abc"}))
     assert pretrain.should_resume(out, "abc")
 
 
-def test_checkpoint_of_another_run_is_not_resumed(tmp_path, capsys):
+def test_checkpoint_of_another_run_is_not_resumed(tmp_path, interrupted, capsys):
     out = tmp_path / "elmo"
-    write_checkpoint(out)
+    write_checkpoint(out, interrupted)
     pretrain.fingerprint_file(out).write_text(json.dumps({"fingerprint": "abc"}))
     assert not pretrain.should_resume(out, "other")
     assert "starting over" in " ".join(capsys.readouterr().out.split())

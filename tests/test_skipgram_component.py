@@ -156,6 +156,7 @@ def test_word2vec_export_is_read_by_spacy_init_vectors(nlp, tmp_path):
     np.testing.assert_allclose(blank.vocab.vectors[key], nlp.vocab.vectors[nlp.vocab.strings["horse"]], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow  # a subprocess that forks two workers
 def test_static_vectors_survive_a_multiprocess_pipe(toy_skipgram_dir):
     """Docs made by forked workers find their vectors (norms travel with the doc)."""
     code = (

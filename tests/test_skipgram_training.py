@@ -1,5 +1,8 @@
 """The skip-gram loss and training loop learn what they should."""
+import time
+
 import numpy as np
+import pytest
 import torch
 from torch.nn import functional as F
 
@@ -86,7 +89,18 @@ def test_loss_falls_during_training():
     model = SkipGramModel(len(vocab), 16)
     log = train_skipgram(model, stream, max_epochs=6, **TRAIN_KW)
     assert log.epoch_losses[-1] < log.epoch_losses[0] - 0.1
-    assert log.tokens_per_second > 0
+
+
+def test_tokens_per_second_is_corpus_tokens_times_epochs_over_the_training_time():
+    vocab, stream = _toy_stream()
+    model = SkipGramModel(len(vocab), 16)
+    start = time.perf_counter()
+    log = train_skipgram(model, stream, max_epochs=3, **TRAIN_KW)
+    wall = time.perf_counter() - start
+    assert log.corpus_tokens == 3 * stream.n_corpus_tokens
+    assert 0 < log.seconds <= wall
+    assert log.tokens_per_second == pytest.approx(log.corpus_tokens / log.seconds)
+    assert log.tokens_per_second >= log.corpus_tokens / wall
 
 
 def test_related_words_end_closer_than_unrelated():
@@ -122,17 +136,37 @@ def test_unknown_words_are_neither_centers_nor_contexts():
     assert stream.n_corpus_tokens == 5
 
 
-def test_fused_adam_matches_torch_adam():
+def reference_adam(param: np.ndarray, grads, lrs, betas=(0.9, 0.999), eps=1e-8) -> np.ndarray:
+    """Adam (Kingma & Ba 2015, bias-corrected, no weight decay) in float64 numpy: the update ours must match."""
+    m = np.zeros_like(param)
+    v = np.zeros_like(param)
+    for t, (g, lr) in enumerate(zip(grads, lrs), start=1):
+        m = betas[0] * m + (1 - betas[0]) * g
+        v = betas[1] * v + (1 - betas[1]) * g * g
+        m_hat, v_hat = m / (1 - betas[0] ** t), v / (1 - betas[1] ** t)
+        param = param - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return param
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused kernel", "fallback without it"])
+def test_fused_adam_matches_the_adam_update(fused, monkeypatch):
     from spacy_elmo_w2v.skipgram.adam import FusedAdam
 
+    if fused and not hasattr(torch, "_fused_adam_"):
+        pytest.skip("this torch has no fused Adam kernel")
+    if not fused:
+        monkeypatch.delattr(torch, "_fused_adam_", raising=False)
     torch.manual_seed(0)
-    a = torch.nn.Parameter(torch.randn(5, 3))
-    b = torch.nn.Parameter(a.detach().clone())
-    ours, theirs = FusedAdam([a], lr=0.05), torch.optim.Adam([b], lr=0.05)
-    for step in range(4):
-        grad = torch.randn(5, 3)
-        a.grad, b.grad = grad.clone(), grad.clone()
-        ours.lr = theirs.param_groups[0]["lr"] = 0.05 / (step + 1)
-        ours.step()
-        theirs.step()
-    assert torch.allclose(a, b, atol=1e-6)
+    start = torch.randn(5, 3)
+    param = torch.nn.Parameter(start.clone())
+    optimizer = FusedAdam([param], lr=0.05)
+    assert (optimizer._fallback is None) == fused
+    grads = [torch.randn(5, 3) for _ in range(4)]
+    lrs = [0.05 / (step + 1) for step in range(4)]
+    for grad, lr in zip(grads, lrs):
+        param.grad = grad.clone()
+        optimizer.lr = lr
+        optimizer.step()
+    expected = reference_adam(start.double().numpy(), [g.double().numpy() for g in grads], lrs)
+    assert np.allclose(param.detach().double().numpy(), expected, atol=1e-5)
+    assert not np.allclose(param.detach().numpy(), start.numpy(), atol=1e-3)
