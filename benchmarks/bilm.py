@@ -165,7 +165,7 @@ def main() -> None:
     args = parser.parse_args()
 
     config = load_config(args.config, {})
-    settings = TrainingSettings.from_config({**dict(config.interpolate()["training"]), "train": "-", "dev": "-", "progress": False})
+    settings = TrainingSettings.from_config({**dict(config.interpolate()["pretrain"]), "train": "-", "dev": "-", "progress": False})
     nlp = spacy.util.load_model_from_config(pipeline_config(config), auto_fill=True)
     pipe = nlp.get_pipe("elmo_vectors")
     train = read_corpus(args.data / "ptb.train.txt")

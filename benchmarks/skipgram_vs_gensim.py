@@ -35,7 +35,7 @@ def read_settings(config_path: Path = CONFIG) -> Dict:
     from spacy.util import load_config
 
     cfg = load_config(config_path, interpolate=True)
-    comp, training = cfg["components"]["skipgram_vectors"], cfg["training"]
+    comp, training = cfg["components"]["skipgram_vectors"], cfg["pretrain"]
     return dict(
         width=comp["model"]["width"], window=comp["window"], negative=comp["negative"], min_count=comp["min_count"],
         subsample=comp["subsample"], noise_samples=comp["noise_samples"], epochs=training["max_epochs"],

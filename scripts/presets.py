@@ -24,11 +24,11 @@ GPU_OVERRIDES: Dict[str, List[str]] = {
         "--components.elmo_vectors.model.projection_size", "512",
         "--components.elmo_vectors.model.dropout", "0.4",
         "--components.elmo_vectors.model.encoder.word_width", "512",
-        "--training.max_epochs", "25",
-        "--training.max_minutes", "0",
-        "--training.bptt", "70",
-        "--training.lr", "0.001",
-        "--training.lr_decay", "0.85",
+        "--pretrain.max_epochs", "25",
+        "--pretrain.max_minutes", "0",
+        "--pretrain.bptt", "70",
+        "--pretrain.lr", "0.001",
+        "--pretrain.lr_decay", "0.85",
     ],
 }
 
@@ -38,14 +38,14 @@ SMOKE_LINES: Dict[str, int] = {"train": 4000, "dev": 400, "test": 400}
 # Smoke runs: small models, one epoch (spaCy-style dotted config overrides).
 SMOKE_OVERRIDES: Dict[str, List[str]] = {
     "skipgram": [
-        "--training.max_epochs", "1",
+        "--pretrain.max_epochs", "1",
         "--components.skipgram_vectors.min_count", "5",
         "--components.skipgram_vectors.model.width", "48",
     ],
     "elmo": [
-        "--training.max_epochs", "1",
-        "--training.max_minutes", "2",
-        "--training.batch_size", "32",
+        "--pretrain.max_epochs", "1",
+        "--pretrain.max_minutes", "2",
+        "--pretrain.batch_size", "32",
         "--components.elmo_vectors.model.hidden_size", "64",
         "--components.elmo_vectors.model.projection_size", "32",
     ],

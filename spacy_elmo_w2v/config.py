@@ -6,18 +6,25 @@ from thinc.api import Config
 
 from .errors import UserInputError
 
-# Sections that belong to our pretraining loops, not to the spaCy pipeline.
-PRETRAIN_SECTIONS = ("training",)
+# The section that belongs to our pretraining loops, not to the spaCy pipeline.
+# spaCy reserves [training], [pretraining], [initialize] and [corpora] for its
+# own loops (`spacy init fill-config` rewrites them), so ours has its own name.
+PRETRAIN_SECTION = "pretrain"
+PRETRAIN_SECTIONS = (PRETRAIN_SECTION,)
+# Earlier releases called it [training]: `--training.x` overrides still work.
+LEGACY_OVERRIDE_PREFIX = "training."
 
 
 def load_config(path: Union[str, Path], overrides: Dict[str, Any]) -> Config:
-    """Read a ``.cfg`` file and apply dotted overrides (``{"training.max_epochs": 1}``).
+    """Read a ``.cfg`` file and apply dotted overrides (``{"pretrain.max_epochs": 1}``).
 
+    ``training.x`` overrides are read as ``pretrain.x`` (the section's old name).
     Raises :class:`UserInputError` for a missing file or an override that
     names no existing section.
     """
     from spacy.util import load_config as spacy_load_config
 
+    overrides = _renamed_legacy_overrides(overrides)
     path = Path(path)
     if not path.exists():
         raise UserInputError(f"Config file not found: {path}. The shipped configs are in configs/.")
@@ -27,16 +34,39 @@ def load_config(path: Union[str, Path], overrides: Dict[str, Any]) -> Config:
         raise UserInputError(f"Cannot load config {path}: {e}") from None
 
 
+def _renamed_legacy_overrides(overrides: Dict[str, Any]) -> Dict[str, Any]:
+    """``{"training.max_epochs": 1}`` -> ``{"pretrain.max_epochs": 1}``; other keys unchanged."""
+    prefix = LEGACY_OVERRIDE_PREFIX
+    return {
+        (f"{PRETRAIN_SECTION}.{key[len(prefix):]}" if key.startswith(prefix) else key): value
+        for key, value in overrides.items()
+    }
+
+
+def pretrain_section(config: Config, config_path: Union[str, Path]) -> Dict[str, Any]:
+    """The resolved ``[pretrain]`` section of an interpolated config.
+
+    Raises :class:`UserInputError` naming the fix when it is missing (for
+    example a config written before the section was renamed from [training]).
+    """
+    if PRETRAIN_SECTION not in config:
+        hint = " (it was called [training] in earlier releases: rename it)" if "training" in config else ""
+        raise UserInputError(
+            f"{config_path} has no [{PRETRAIN_SECTION}] section{hint}; start from the configs in configs/."
+        )
+    return dict(config[PRETRAIN_SECTION])
+
+
 def pipeline_config(config: Config) -> Config:
-    """The part of the config that describes the spaCy pipeline (no [training])."""
+    """The part of the config that describes the spaCy pipeline (no [pretrain])."""
     return Config({k: v for k, v in config.items() if k not in PRETRAIN_SECTIONS})
 
 
 def parse_overrides(args: List[str]) -> Dict[str, Any]:
     """Parse ``--section.key value`` pairs the way spaCy's CLI does (see :mod:`.overrides`).
 
-    ``["--training.max_epochs", "1", "--paths.train=t.txt"]`` ->
-    ``{"training.max_epochs": 1, "paths.train": "t.txt"}``.
+    ``["--pretrain.max_epochs", "1", "--paths.train=t.txt"]`` ->
+    ``{"pretrain.max_epochs": 1, "paths.train": "t.txt"}``.
     """
     from .overrides import parse_overrides_with_env
 

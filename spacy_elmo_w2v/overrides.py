@@ -38,11 +38,11 @@ def parse_override_args(args: List[str]) -> Dict[str, Any]:
     while args:
         arg = args.pop(0)
         if not arg.startswith("--"):
-            raise UserInputError(f"Invalid config override {arg!r}: it should start with --, as in --training.max_epochs 1.")
+            raise UserInputError(f"Invalid config override {arg!r}: it should start with --, as in --pretrain.max_epochs 1.")
         name, eq, value = arg[2:].partition("=")
         if "." not in name:
             raise UserInputError(
-                f"Invalid config override {arg!r}: name a setting inside a section, as in --training.max_epochs 1."
+                f"Invalid config override {arg!r}: name a setting inside a section, as in --pretrain.max_epochs 1."
             )
         if not eq:
             value = "true" if not args or args[0].startswith("--") else args.pop(0)

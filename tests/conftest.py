@@ -45,10 +45,10 @@ TOY_SKIPGRAM_OVERRIDES = {
     "components.skipgram_vectors.subsample": 0.0,
     "components.skipgram_vectors.noise_samples": 32,
     "components.skipgram_vectors.model.width": 16,
-    "training.max_epochs": 8,
-    "training.batch_size": 256,
-    "training.learn_rate": 0.02,
-    "training.final_learn_rate": 0.02,
+    "pretrain.max_epochs": 8,
+    "pretrain.batch_size": 256,
+    "pretrain.learn_rate": 0.02,
+    "pretrain.final_learn_rate": 0.02,
 }
 
 

@@ -12,8 +12,8 @@ def no_env_overrides(monkeypatch):
 
 
 def test_space_and_equals_forms_give_the_same_override():
-    assert parse_overrides(["--training.max_epochs", "3"]) == parse_overrides(["--training.max_epochs=3"]) == {
-        "training.max_epochs": 3
+    assert parse_overrides(["--pretrain.max_epochs", "3"]) == parse_overrides(["--pretrain.max_epochs=3"]) == {
+        "pretrain.max_epochs": 3
     }
 
 
@@ -29,26 +29,26 @@ def test_values_are_read_as_json_where_they_are_json_and_as_text_otherwise():
 
 
 def test_a_setting_without_a_value_is_a_true_flag():
-    assert parse_overrides(["--training.progress", "--paths.train", "t.txt"]) == {
-        "training.progress": True, "paths.train": "t.txt"
+    assert parse_overrides(["--pretrain.progress", "--paths.train", "t.txt"]) == {
+        "pretrain.progress": True, "paths.train": "t.txt"
     }
-    assert parse_overrides(["--training.progress"]) == {"training.progress": True}
+    assert parse_overrides(["--pretrain.progress"]) == {"pretrain.progress": True}
 
 
 def test_equals_sign_inside_the_value_is_kept():
     assert parse_overrides(["--paths.train=a=b.txt"]) == {"paths.train": "a=b.txt"}
 
 
-@pytest.mark.parametrize("args", [["--epochs", "1"], ["training.max_epochs", "1"]])
+@pytest.mark.parametrize("args", [["--epochs", "1"], ["pretrain.max_epochs", "1"]])
 def test_an_override_that_names_no_section_is_a_clear_error(args):
-    with pytest.raises(UserInputError, match="--training.max_epochs 1"):
+    with pytest.raises(UserInputError, match="--pretrain.max_epochs 1"):
         parse_overrides(args)
 
 
 def test_the_environment_variable_adds_overrides_and_wins(monkeypatch):
-    monkeypatch.setenv(ENV_VAR, "--training.max_epochs 2 --paths.dev 'my dev.txt'")
-    assert parse_overrides(["--training.max_epochs", "5", "--paths.train", "t.txt"]) == {
-        "training.max_epochs": 2, "paths.train": "t.txt", "paths.dev": "my dev.txt"
+    monkeypatch.setenv(ENV_VAR, "--pretrain.max_epochs 2 --paths.dev 'my dev.txt'")
+    assert parse_overrides(["--pretrain.max_epochs", "5", "--paths.train", "t.txt"]) == {
+        "pretrain.max_epochs": 2, "paths.train": "t.txt", "paths.dev": "my dev.txt"
     }
 
 

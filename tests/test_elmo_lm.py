@@ -19,12 +19,12 @@ def model_dir(tmp_path_factory):
     overrides = {
         "paths.train": str(train),
         "paths.dev": str(train),
-        "training.max_epochs": 4,
-        "training.batch_size": 4,
-        "training.bptt": 8,
-        "training.eval_batch_size": 2,
-        "training.lr": 0.02,
-        "training.progress": False,
+        "pretrain.max_epochs": 4,
+        "pretrain.batch_size": 4,
+        "pretrain.bptt": 8,
+        "pretrain.eval_batch_size": 2,
+        "pretrain.lr": 0.02,
+        "pretrain.progress": False,
         **tiny_overrides(),
     }
     pretrain_elmo(CONFIG, root / "model", overrides)

@@ -19,12 +19,12 @@ def tiny_training(train: Path, dev: Path, epochs: int = 2) -> dict:
     overrides = {
         "paths.train": str(train),
         "paths.dev": str(dev),
-        "training.max_epochs": epochs,
-        "training.batch_size": 4,
-        "training.bptt": 8,
-        "training.eval_batch_size": 2,
-        "training.lr": 0.01,
-        "training.progress": False,
+        "pretrain.max_epochs": epochs,
+        "pretrain.batch_size": 4,
+        "pretrain.bptt": 8,
+        "pretrain.eval_batch_size": 2,
+        "pretrain.lr": 0.01,
+        "pretrain.progress": False,
     }
     overrides.update(tiny_overrides())
     return overrides

@@ -38,12 +38,12 @@ def test_gpu_asked_without_cuda_says_so_and_uses_the_cpu_preset(cuda, capsys):
 
 def test_gpu_with_cuda_adds_the_gpu_overrides_before_the_passed_ones(cuda):
     cuda(True)
-    cmd = pretrain.build_command("elmo", Path("out"), 1, False, ["--training.max_epochs", "3"])
+    cmd = pretrain.build_command("elmo", Path("out"), 1, False, ["--pretrain.max_epochs", "3"])
     assert cmd[4] == str(presets.CONFIGS["elmo"]) and cmd[cmd.index("--gpu-id") + 1] == "1"
     gpu = presets.GPU_OVERRIDES["elmo"]
     start = cmd.index(gpu[0])
     assert cmd[start:start + len(gpu)] == gpu
-    assert cmd[-2:] == ["--training.max_epochs", "3"]  # what the user passes wins over the preset
+    assert cmd[-2:] == ["--pretrain.max_epochs", "3"]  # what the user passes wins over the preset
 
 
 def test_gpu_id_minus_one_forces_the_cpu(cuda):
@@ -72,8 +72,8 @@ def interrupted(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("interrupted")
     corpus = str(write_toy_corpus(root / "train.txt"))
     overrides = {
-        "paths.train": corpus, "paths.dev": corpus, "training.max_epochs": 1, "training.batch_size": 4,
-        "training.bptt": 8, "training.progress": False, **tiny_overrides(),
+        "paths.train": corpus, "paths.dev": corpus, "pretrain.max_epochs": 1, "pretrain.batch_size": 4,
+        "pretrain.bptt": 8, "pretrain.progress": False, **tiny_overrides(),
     }
 
     def crash(self, *args, **kwargs):
@@ -120,4 +120,4 @@ def test_fingerprint_changes_with_the_inputs_but_not_the_output(tmp_path):
     assert pretrain.run_fingerprint(argv, out) == before
     corpus.write_text("a b c\n")
     assert pretrain.run_fingerprint(argv, out) != before
-    assert pretrain.run_fingerprint(argv + ["--training.max_epochs", "1"], out) != before
+    assert pretrain.run_fingerprint(argv + ["--pretrain.max_epochs", "1"], out) != before

@@ -36,7 +36,7 @@ def test_numbers_find_the_number_token(tmp_path):
     corpus.write_text("\n".join("the cat ate N fish in N" for _ in range(50)) + "\n")
     nlp = pretrain_skipgram(
         CONFIGS / "skipgram.cfg", tmp_path / "out",
-        overrides={"paths.train": str(corpus), **TOY_SKIPGRAM_OVERRIDES, "training.max_epochs": 1},
+        overrides={"paths.train": str(corpus), **TOY_SKIPGRAM_OVERRIDES, "pretrain.max_epochs": 1},
         progress=False,
     )
     for loaded in (nlp, spacy.load(tmp_path / "out")):

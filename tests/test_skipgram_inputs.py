@@ -15,7 +15,7 @@ CONFIG = CONFIGS / "skipgram.cfg"
 
 
 def _pretrain(train, out, **extra):
-    overrides = {"paths.train": str(train), **TOY_SKIPGRAM_OVERRIDES, "training.max_epochs": 1, **extra}
+    overrides = {"paths.train": str(train), **TOY_SKIPGRAM_OVERRIDES, "pretrain.max_epochs": 1, **extra}
     return pretrain_skipgram(CONFIG, out, overrides=overrides, progress=False)
 
 
@@ -86,7 +86,7 @@ def test_overwrite_replaces_an_existing_output_dir(tmp_path, toy_corpus_path):
     (out / "old.txt").write_text("old")
     pretrain_skipgram(
         CONFIG, out, overwrite=True, progress=False,
-        overrides={"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "training.max_epochs": 1},
+        overrides={"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "pretrain.max_epochs": 1},
     )
     assert (out / "config.cfg").exists() and not (out / "old.txt").exists()
 
@@ -112,7 +112,7 @@ def test_missing_train_path_says_how_to_give_one(tmp_path):
 
 def test_unknown_training_setting_is_named(tmp_path, toy_corpus_path):
     with pytest.raises(UserInputError, match="unknown keys \\['epochs'\\]"):
-        _pretrain(toy_corpus_path, tmp_path / "out", **{"training.epochs": 3})
+        _pretrain(toy_corpus_path, tmp_path / "out", **{"pretrain.epochs": 3})
 
 
 def test_gpu_request_without_cuda_falls_back_to_cpu(capsys):

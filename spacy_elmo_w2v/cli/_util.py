@@ -15,7 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Lets a command take dotted config overrides (--training.max_epochs 1) as spaCy's do.
+# Lets a command take dotted config overrides (--pretrain.max_epochs 1) as spaCy's do.
 OVERRIDES_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 F = TypeVar("F", bound=Callable[..., Any])

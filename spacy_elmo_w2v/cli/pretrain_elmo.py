@@ -19,7 +19,7 @@ def pretrain_elmo_cli(
     """Pretrain the ELMo biLM and save a pipeline with the elmo_vectors component.
 
     Config values can be overridden as in spaCy: --paths.train F --paths.dev F
-    --paths.vectors SKIPGRAM_PIPELINE --training.max_epochs 1.
+    --paths.vectors SKIPGRAM_PIPELINE --pretrain.max_epochs 1.
     """
     from ..elmo.train import pretrain_elmo
 

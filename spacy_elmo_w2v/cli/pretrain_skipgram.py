@@ -19,7 +19,7 @@ def pretrain_skipgram_cli(
     """Pretrain skip-gram vectors on a corpus and save a spaCy pipeline.
 
     Extra options override the config, as in spaCy's CLI:
-    --paths.train FILE --training.max_epochs 1 --components.skipgram_vectors.min_count 5
+    --paths.train FILE --pretrain.max_epochs 1 --components.skipgram_vectors.min_count 5
     """
     from ..skipgram.pretrain import pretrain_skipgram
 

@@ -5,7 +5,7 @@ spec) -> corpus -> vocabulary -> id streams (``<eos>`` after each line) ->
 epochs of truncated-BPTT batches (:func:`.objective.stream_pass`) -> dev
 perplexity each epoch, best weights kept, a checkpoint each epoch in
 ``OUTPUT_DIR.partial/checkpoint`` -> the best biLM in the component ->
-``nlp.to_disk``. Every setting comes from the config's ``[training]`` section.
+``nlp.to_disk``. Every setting comes from the config's ``[pretrain]`` section.
 """
 import copy
 import shutil
@@ -21,7 +21,7 @@ import torch
 from tqdm import tqdm
 from wasabi import msg
 
-from ..config import load_config
+from ..config import load_config, pretrain_section
 from ..corpus import build_vocab, read_corpus
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
@@ -40,7 +40,7 @@ CHECKPOINT = "checkpoint/elmo.pt"
 
 @dataclass
 class TrainingSettings:
-    """The ``[training]`` section (see configs/elmo.cfg for what each value means)."""
+    """The ``[pretrain]`` section (see configs/elmo.cfg for what each value means)."""
 
     train: str
     dev: str
@@ -66,7 +66,7 @@ class TrainingSettings:
         unknown = section.keys() - names
         if missing or unknown:
             raise UserInputError(
-                f"The [training] section has missing settings {sorted(missing)} and unknown ones {sorted(unknown)}; "
+                f"The [pretrain] section has missing settings {sorted(missing)} and unknown ones {sorted(unknown)}; "
                 f"see configs/elmo.cfg for the full list."
             )
         settings = cls(**section)
@@ -173,9 +173,7 @@ def pretrain_elmo(
     check_output_dir(output_dir, overwrite)
     config = load_config(config_path, overrides or {})
     resolved = config.interpolate()
-    if "training" not in resolved:
-        raise UserInputError(f"{config_path} has no [training] section; start from configs/elmo.cfg.")
-    settings = TrainingSettings.from_config(dict(resolved["training"]))
+    settings = TrainingSettings.from_config(pretrain_section(resolved, config_path))
     nlp = nlp_from_config(config)
     _, pipe = find_pipe(nlp, FACTORY)
     seed_everything(int(resolved["system"]["seed"]))
@@ -243,7 +241,7 @@ def pretrain_elmo(
                 best_ppl=best_ppl, best_model=best_state, vocab=vocab.to_dict(),
             )
             if not finished:
-                msg.info(f"Stopped after {settings.max_minutes} minutes (training.max_minutes)")
+                msg.info(f"Stopped after {settings.max_minutes} minutes (pretrain.max_minutes)")
                 break
         if best_state is not None:
             bilm.load_state_dict(best_state)

@@ -7,7 +7,7 @@ import srsly
 from spacy.language import Language
 from wasabi import msg
 
-from ..config import load_config
+from ..config import PRETRAIN_SECTION, load_config, pretrain_section
 from ..corpus import read_corpus
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
@@ -43,7 +43,7 @@ def pretrain_skipgram(
         raise UserInputError(
             "No training corpus: pass --paths.train FILE (or set [paths] train in the config)."
         )
-    settings = _training_settings(resolved.get("training", {}))
+    settings = _training_settings(pretrain_section(resolved, config_path))
     seed_everything(settings["seed"])
     device = resolve_device(gpu_id)
 
@@ -107,9 +107,9 @@ def _training_settings(section: Dict[str, Any]) -> Dict[str, Any]:
     missing = [k for k in TRAINING_KEYS if k not in section]
     if unknown or missing:
         raise UserInputError(
-            f"[training] section: unknown keys {unknown}, missing keys {missing}. "
+            f"[{PRETRAIN_SECTION}] section: unknown keys {unknown}, missing keys {missing}. "
             f"Expected exactly {list(TRAINING_KEYS)} (see configs/skipgram.cfg)."
         )
     if section["max_epochs"] < 1 or section["batch_size"] < 1:
-        raise UserInputError("[training] max_epochs and batch_size must be at least 1.")
+        raise UserInputError(f"[{PRETRAIN_SECTION}] max_epochs and batch_size must be at least 1.")
     return dict(section)

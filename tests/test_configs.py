@@ -1,0 +1,53 @@
+"""The shipped configs: spaCy's own tools keep every setting, our section names are ours."""
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+from thinc.api import Config
+
+from spacy_elmo_w2v.config import PRETRAIN_SECTION, load_config, pretrain_section
+from spacy_elmo_w2v.errors import UserInputError
+
+from .conftest import CONFIGS
+
+SHIPPED = sorted(CONFIGS.glob("*.cfg"))
+
+
+def _flat(section: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for key, value in section.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_fill_config_keeps_every_setting_of_a_shipped_config(path: Path, tmp_path: Path):
+    from spacy.cli import fill_config
+
+    filled_path = tmp_path / "filled.cfg"
+    fill_config(filled_path, path, silent=True)
+    ours = _flat(Config().from_disk(path, interpolate=False))
+    filled = _flat(Config().from_disk(filled_path, interpolate=False))
+    changed = {key: (value, filled.get(key, "<dropped>")) for key, value in ours.items() if filled.get(key, "<dropped>") != value}
+    assert changed == {}
+
+
+@pytest.mark.parametrize("name", ["skipgram.cfg", "elmo.cfg"])
+def test_pretraining_settings_live_in_a_section_spacy_does_not_reserve(name: str):
+    config = Config().from_disk(CONFIGS / name, interpolate=False)
+    assert PRETRAIN_SECTION in config
+    assert not {"training", "pretraining"} & set(config)
+
+
+def test_legacy_training_overrides_set_the_pretrain_section():
+    config = load_config(CONFIGS / "skipgram.cfg", {"training.max_epochs": 7})
+    assert config[PRETRAIN_SECTION]["max_epochs"] == 7
+
+
+def test_a_config_with_the_old_section_name_is_told_to_rename_it():
+    old = Config({"paths": {"train": None}, "training": {"max_epochs": 1}})
+    with pytest.raises(UserInputError, match=r"no \[pretrain\] section.*called \[training\]"):
+        pretrain_section(old, "old.cfg")
