@@ -43,3 +43,13 @@ def test_attaching_a_second_bilm_replaces_the_first():
     attach_bilm(model, second)
     assert len(model.layers) == 1
     assert get_bilm(model) is second and model.attrs["spec"] == "spec2"
+
+
+def test_elmo_component_runs_where_thinc_puts_torch_for_the_current_ops(monkeypatch):
+    import spacy
+    import thinc.api
+
+    pipe = spacy.blank("en").add_pipe("elmo_vectors")
+    assert pipe.torch_device() == torch.device("cpu")  # NumpyOps
+    monkeypatch.setattr(thinc.api, "get_torch_default_device", lambda: torch.device("meta"))
+    assert pipe.torch_device() == torch.device("meta")
