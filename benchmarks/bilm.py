@@ -170,7 +170,7 @@ def main() -> None:
     pipe = nlp.get_pipe("elmo_vectors")
     train = read_corpus(args.data / "ptb.train.txt")
     dev = read_corpus(args.data / "ptb.valid.txt").head(args.dev_sentences)
-    vocab = build_vocab(train, pipe.normalizer, settings.min_count, specials=(EOS,))
+    vocab = build_vocab(train, pipe.normalizer, pipe.cfg["min_count"], specials=(EOS,))
     train_ids = stream_ids(train, vocab, pipe.normalizer)
     dev_ids = stream_ids(dev, vocab, pipe.normalizer)
     spec = pipe.spec

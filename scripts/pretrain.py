@@ -6,15 +6,13 @@ Usage: python scripts/pretrain.py {skipgram,elmo} OUTPUT_DIR --gpu-id N --smoke 
   scripts/presets.py; without CUDA it says so and runs on the CPU with the
   config as it is (the CPU preset).
 - ``--smoke true`` adds the smoke overrides of scripts/presets.py.
-- ELMo: when an interrupted run of the same command left a checkpoint in
-  ``OUTPUT_DIR.partial``, it passes ``--resume`` so training continues from it.
-  A checkpoint from a different command or different inputs is not resumed
-  (the shapes would not match); training starts over.
+- ELMo: when an unfinished run left a checkpoint in ``OUTPUT_DIR.partial``,
+  it passes ``--resume``; ``pretrain-elmo`` itself checks that the checkpoint
+  comes from the same config and input files, and otherwise stops with a
+  message that says what differs and how to start over.
 Other arguments (``--paths.train F`` ...) are passed on to the command.
 """
 import argparse
-import hashlib
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +20,6 @@ from typing import List, Optional, Sequence, Tuple
 
 from presets import CONFIGS, GPU_OVERRIDES, SMOKE_OVERRIDES, parse_bool
 from wasabi import msg
-
-# Where pretrain-elmo keeps its checkpoint, relative to OUTPUT_DIR.partial.
-ELMO_CHECKPOINT = Path("checkpoint/elmo.pt")
 
 
 def choose_device(gpu_id: int) -> Tuple[int, str]:
@@ -39,48 +34,15 @@ def choose_device(gpu_id: int) -> Tuple[int, str]:
     return gpu_id, "gpu"
 
 
-def partial_dir(output_dir: Path) -> Path:
-    """Where an unfinished run keeps its files (see spacy_elmo_w2v.output)."""
-    from spacy_elmo_w2v.output import partial_dir as product_partial_dir
+def resume_flags(command: str, output_dir: Path) -> List[str]:
+    """``["--resume"]`` when ``command`` is elmo and an unfinished run left its checkpoint, else ``[]``."""
+    from spacy_elmo_w2v.elmo.checkpoint import checkpoint_path
 
-    return product_partial_dir(output_dir)
-
-
-def run_fingerprint(argv: Sequence[str], output_dir: Path) -> str:
-    """A hash of the command line and of the size and mtime of every input file it names.
-
-    Two runs with the same fingerprint train the same model on the same data,
-    so the later one may resume from the earlier one's checkpoint. The output
-    directory (an older finished run) is not an input and is left out.
-    """
-    digest = hashlib.md5(json.dumps(list(argv)).encode("utf8"))
-    for arg in argv:
-        path = Path(arg)
-        if not path.exists() or path.resolve() == output_dir.resolve():
-            continue
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            stat = file.stat()
-            digest.update(f"{file}:{stat.st_size}:{stat.st_mtime_ns}".encode("utf8"))
-    return digest.hexdigest()
-
-
-def fingerprint_file(output_dir: Path) -> Path:
-    """Where the fingerprint of the run that writes ``output_dir`` is kept (beside its partial dir)."""
-    return output_dir.with_name(output_dir.name + ".run.json")
-
-
-def should_resume(output_dir: Path, fingerprint: str) -> bool:
-    """True when ``OUTPUT_DIR.partial`` holds a checkpoint written by a run with this fingerprint."""
-    checkpoint = partial_dir(output_dir) / ELMO_CHECKPOINT
-    if not checkpoint.exists():
-        return False
-    saved = fingerprint_file(output_dir)
-    if saved.exists() and json.loads(saved.read_text(encoding="utf8")).get("fingerprint") == fingerprint:
-        msg.info(f"Found the checkpoint of an interrupted run in {checkpoint}: resuming.")
-        return True
-    msg.warn(f"{checkpoint} comes from a different command or different inputs: starting over.")
-    return False
+    checkpoint = checkpoint_path(output_dir)
+    if command != "elmo" or not checkpoint.exists():
+        return []
+    msg.info(f"Found the checkpoint of an unfinished run in {checkpoint}: passing --resume.")
+    return ["--resume"]
 
 
 def build_command(command: str, output_dir: Path, gpu_id: int, smoke: bool, extra: Sequence[str]) -> List[str]:
@@ -106,12 +68,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--smoke", type=parse_bool, default=False)
     args, extra = parser.parse_known_args(argv)
     cmd = build_command(args.command, args.output_dir, args.gpu_id, args.smoke, extra)
-    if args.command == "elmo":
-        fingerprint = run_fingerprint(cmd, args.output_dir)
-        if should_resume(args.output_dir, fingerprint):
-            cmd.append("--resume")
-        args.output_dir.parent.mkdir(parents=True, exist_ok=True)
-        fingerprint_file(args.output_dir).write_text(json.dumps({"fingerprint": fingerprint, "argv": cmd}), encoding="utf8")
+    cmd += resume_flags(args.command, args.output_dir)
     msg.info(" ".join(cmd[1:]))
     return subprocess.run(cmd).returncode
 

@@ -85,21 +85,28 @@ class EncodedCorpus:
         return np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
 
 
-def read_corpus(path: PathLike, lang: str = "en") -> TokenizedCorpus:
+def read_corpus(path: PathLike, lang: str = "en", what: str = "--paths.train") -> TokenizedCorpus:
     """Read a text, ``.spacy`` or ``.jsonl`` file, or a directory of them.
 
+    what: the setting or argument that named ``path`` (e.g. ``"--paths.dev"``),
+        used in error messages.
+
     Raises :class:`UserInputError` naming the file when it is missing,
-    unreadable, not UTF-8, or holds no tokens.
+    unreadable, binary, not UTF-8, holds no tokens, or is too large to read
+    into the memory available (see :mod:`spacy_elmo_w2v.memory`).
     """
+    from .memory import check_corpus_fits
+
     path = Path(path)
     if not path.exists():
         raise UserInputError(
-            f"Corpus file not found: {path}. Check the path (e.g. --paths.train); "
+            f"Corpus file not found: {path}. Check the path ({what}); "
             f"for the Penn Treebank run `spacy project assets` first."
         )
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     if not files:
-        raise UserInputError(f"Corpus directory {path} contains no files.")
+        raise UserInputError(f"Corpus directory {path} ({what}) contains no files.")
+    check_corpus_fits(files, what)
     tokens: List[str] = []
     lengths: List[np.ndarray] = []
     for f in files:
@@ -110,7 +117,7 @@ def read_corpus(path: PathLike, lang: str = "en") -> TokenizedCorpus:
     if len(corpus) == 0:
         raise UserInputError(
             f"Corpus {path} contains no tokens (empty file or only blank lines). "
-            f"Point --paths.train at a file with one sentence per line."
+            f"Point {what} at a file with one sentence per line."
         )
     return corpus
 
@@ -124,6 +131,11 @@ def _read_text(path: Path) -> str:
         raise UserInputError(f"{path} is a directory, not a corpus file.") from None
     except OSError as e:
         raise UserInputError(f"Cannot read {path}: {e.strerror}.") from None
+    if b"\x00" in data[:8192]:
+        raise UserInputError(
+            f"{path} is a binary file (it holds NUL bytes), not text. Remove it from the corpus "
+            f"(or give a .spacy DocBin a .spacy suffix)."
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -206,8 +218,14 @@ def build_vocab(
     min_count: int,
     specials: Sequence[str] = (),
     max_size: Union[int, None] = None,
+    min_count_setting: str = "min_count",
 ) -> Vocabulary:
-    """Build a :class:`Vocabulary` of the corpus's normalized words."""
+    """Build a :class:`Vocabulary` of the corpus's normalized words.
+
+    min_count_setting: the dotted setting that sets ``min_count`` (e.g.
+        ``"components.skipgram_vectors.min_count"``), named in the error
+        raised when no word is left.
+    """
     from .vocab import UNK
 
     return Vocabulary.build(
@@ -216,6 +234,7 @@ def build_vocab(
         specials=(UNK, *specials),
         max_size=max_size,
         source=corpus.source,
+        min_count_setting=min_count_setting,
     )
 
 

@@ -1,10 +1,16 @@
-"""Writing an output directory so that a failed run never looks finished.
+"""Writing an output directory so that a failed run never looks finished, and nothing else is lost.
 
 Everything is written to ``<OUTPUT_DIR>.partial`` and renamed to OUTPUT_DIR
 only when the run succeeds. A failed or interrupted run leaves the partial
 directory (with any checkpoints) for inspection or ``--resume``.
+
+Both directories carry a marker file (:data:`MARKER`) so that ``--overwrite``
+replaces only what one of our commands wrote: a directory holding anything
+else (a corpus, notes, another project) is never deleted.
 """
+import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Union
@@ -13,6 +19,12 @@ from wasabi import msg
 
 from .errors import UserInputError
 
+# Written into every output (and partial) directory we create; --overwrite needs it.
+MARKER = ".spacy-elmo-w2v-output"
+# What a pipeline saved by spaCy holds besides its components' directories
+# (for outputs written before the marker existed).
+PIPELINE_FILES = frozenset({"config.cfg", "meta.json", "tokenizer", "vocab", "training_log.json", "README.md"})
+
 
 def partial_dir(output_dir: Union[str, Path]) -> Path:
     """The directory a run writes into before it is finished."""
@@ -20,22 +32,100 @@ def partial_dir(output_dir: Union[str, Path]) -> Path:
     return output_dir.with_name(output_dir.name + ".partial")
 
 
-def check_output_dir(output_dir: Union[str, Path], overwrite: bool = False) -> Path:
-    """Raise :class:`UserInputError` if OUTPUT_DIR exists and ``overwrite`` is off."""
-    output_dir = Path(output_dir)
-    if output_dir.exists() and not overwrite:
-        if output_dir.is_dir() and not any(output_dir.iterdir()):
-            return output_dir
+def is_our_output(path: Union[str, Path]) -> bool:
+    """True when ``path`` is a directory one of our commands wrote (it holds :data:`MARKER`),
+    or a spaCy pipeline holding nothing but its own files and component directories."""
+    path = Path(path)
+    if not path.is_dir():
+        return False
+    if (path / MARKER).is_file():
+        return True
+    if not (path / "config.cfg").is_file() or not (path / "meta.json").is_file():
+        return False
+    try:
+        from thinc.api import Config
+
+        pipe_names = set(Config().from_disk(path / "config.cfg", interpolate=False)["nlp"]["pipeline"])
+    except Exception:
+        return False
+    return all(entry.name in PIPELINE_FILES or entry.name in pipe_names for entry in path.iterdir())
+
+
+def _is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
+def _check_writable(output_dir: Path) -> None:
+    """Raise :class:`UserInputError` unless a file can be created where OUTPUT_DIR will be made."""
+    parent = output_dir.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UserInputError(f"Cannot create {output_dir}: {parent} is a file, not a directory. Choose another OUTPUT_DIR.")
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as e:
         raise UserInputError(
-            f"Output directory {output_dir} already exists. Choose another path, "
-            f"delete it, or pass --overwrite to replace it."
+            f"Cannot write to {parent} ({e.strerror or e}), so OUTPUT_DIR {output_dir} cannot be created there. "
+            f"Choose an OUTPUT_DIR in a writable directory."
+        ) from None
+
+
+# What an unfinished run of an earlier release (before the marker) may have left in its .partial directory.
+LEGACY_PARTIAL_ENTRIES = PIPELINE_FILES | {"checkpoint", "skipgram_vectors", "elmo_vectors"}
+
+
+def _is_our_partial(tmp: Path) -> bool:
+    """True when the ``.partial`` directory ``tmp`` was left by one of our runs (or is empty)."""
+    if not tmp.is_dir():
+        return False
+    if (tmp / MARKER).is_file() or is_our_output(tmp):
+        return True
+    return all(entry.name in LEGACY_PARTIAL_ENTRIES for entry in tmp.iterdir())
+
+
+def check_output_dir(output_dir: Union[str, Path], overwrite: bool = False) -> Path:
+    """Check, before any work is done, that a run can write OUTPUT_DIR; return it.
+
+    Raises :class:`UserInputError` when OUTPUT_DIR is the current directory
+    or one that contains it, is a file, exists without ``overwrite``, exists
+    but was not written by us (``overwrite`` never deletes such a directory),
+    has a ``.partial`` path holding something of someone else's, or lies in a
+    directory that cannot be written.
+    """
+    output_dir = Path(output_dir)
+    resolved, cwd = output_dir.resolve(), Path.cwd().resolve()
+    if resolved == cwd or resolved in cwd.parents:
+        raise UserInputError(
+            f"OUTPUT_DIR {output_dir} is the current directory or contains it. Give a new directory, e.g. ./output."
         )
+    if output_dir.exists() and not output_dir.is_dir():
+        raise UserInputError(f"OUTPUT_DIR {output_dir} is a file, not a directory. Give a directory path (it is created).")
+    if output_dir.exists() and not _is_empty_dir(output_dir):
+        if not is_our_output(output_dir):
+            raise UserInputError(
+                f"Output directory {output_dir} already exists and was not written by spacy_elmo_w2v, "
+                f"so it is not replaced, even with --overwrite. Choose another path."
+            )
+        if not overwrite:
+            raise UserInputError(
+                f"Output directory {output_dir} already exists. Choose another path, "
+                f"delete it, or pass --overwrite to replace it."
+            )
+    tmp = partial_dir(output_dir)
+    if tmp.exists() and not _is_our_partial(tmp):
+        raise UserInputError(
+            f"{tmp} exists and was not written by spacy_elmo_w2v, and a run of {output_dir} needs that path "
+            f"for its unfinished output. Move it away or choose another OUTPUT_DIR."
+        )
+    _check_writable(output_dir)
     return output_dir
 
 
 @contextmanager
 def atomic_output_dir(output_dir: Union[str, Path], overwrite: bool = False, keep_partial: bool = False) -> Iterator[Path]:
-    """Yield a scratch directory that becomes ``output_dir`` on success.
+    """Yield a scratch directory (with :data:`MARKER`) that becomes ``output_dir`` on success.
 
     keep_partial: reuse an existing ``.partial`` directory (to resume from its
         checkpoints) instead of starting from an empty one.
@@ -45,6 +135,7 @@ def atomic_output_dir(output_dir: Union[str, Path], overwrite: bool = False, kee
     if tmp.exists() and not keep_partial:
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / MARKER).write_text("Written by spacy_elmo_w2v; --overwrite may replace this directory.\n", encoding="utf8")
     try:
         yield tmp
     except BaseException:
@@ -52,4 +143,4 @@ def atomic_output_dir(output_dir: Union[str, Path], overwrite: bool = False, kee
         raise
     if output_dir.exists():
         shutil.rmtree(output_dir)
-    tmp.rename(output_dir)
+    os.replace(tmp, output_dir)

@@ -34,5 +34,17 @@ def nlp_from_config(config: Config) -> Language:
 
     try:
         return load_model_from_config(pipeline_config(config), auto_fill=True, validate=True)
+    except UserInputError:
+        raise
     except Exception as e:  # config validation errors carry their own explanation
-        raise UserInputError(f"The config does not describe a valid pipeline:\n{e}") from None
+        raise UserInputError(f"The config does not describe a valid pipeline: {_one_line(e)}") from None
+
+
+def _one_line(error: Exception) -> str:
+    """A config validation error as one line: each wrong setting (as an override) with what is wrong."""
+    problems = getattr(error, "errors", None) or []
+    if not problems:
+        return " ".join(str(error).split())
+    prefix = "components." if "Config error for '" in (getattr(error, "title", "") or "") else ""
+    wrong = "; ".join(f"--{prefix}{'.'.join(map(str, p.get('loc', [])))}: {p.get('msg', '').replace('at root: ', '')}" for p in problems)
+    return f"{wrong}. Fix it in the config or the override."

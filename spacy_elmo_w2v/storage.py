@@ -1,6 +1,7 @@
 """Loading a pipeline a user pointed at, with errors that say which argument was wrong. No torch import."""
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Union
+from typing import Iterator, Union
 
 from spacy.language import Language
 
@@ -32,4 +33,25 @@ def load_pipeline(name_or_path: Union[str, Path], what: str = "MODEL", made_by: 
         raise UserInputError(
             f"{what} {text} is not a spaCy pipeline that spacy.load can load ({type(e).__name__}: {e}). "
             f"Give the output directory of {made_by}, or an installed pipeline package."
+        ) from None
+
+
+@contextmanager
+def reading(path: Union[str, Path]) -> Iterator[Path]:
+    """Turn any error raised while the block reads or decodes ``path`` into a
+    :class:`UserInputError` that names the file and the fix (a component's
+    ``from_disk`` reads each of its files inside one of these)."""
+    path = Path(path)
+    try:
+        yield path
+    except UserInputError:
+        raise
+    except FileNotFoundError:
+        raise UserInputError(
+            f"{path} is missing: the pipeline is incomplete. Copy the whole pipeline directory again, or re-create it."
+        ) from None
+    except Exception as e:
+        raise UserInputError(
+            f"{path} is corrupt or was not written by this component ({type(e).__name__}: {e}). "
+            f"Restore it from the original pipeline, or re-create the pipeline."
         ) from None

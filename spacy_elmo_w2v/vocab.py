@@ -46,12 +46,14 @@ class Vocabulary:
         unk: str = UNK,
         max_size: Optional[int] = None,
         source: str = "the corpus",
+        min_count_setting: str = "min_count",
     ) -> "Vocabulary":
         """Build a vocabulary from normalized word counts.
 
         Words with a count below ``min_count`` are dropped (their count goes
         to ``unk``); ``max_size`` keeps only the most frequent words. Raises
-        :class:`UserInputError` when nothing is left.
+        :class:`UserInputError` when nothing is left, naming
+        ``min_count_setting`` (the dotted setting that sets ``min_count``).
         """
         specials = list(dict.fromkeys([unk, *specials]))
         kept: List[Tuple[str, int]] = []
@@ -72,7 +74,7 @@ class Vocabulary:
             raise UserInputError(
                 f"The vocabulary of {source} is empty: no word occurs at least "
                 f"min_count={min_count} times (the most frequent occurs {most} times). "
-                f"Lower min_count (e.g. --components.<name>.min_count 1) or use a larger corpus."
+                f"Lower it (--{min_count_setting} {max(most, 1)}) or use a larger corpus."
             )
         special_counts = [int(counts.get(s, 0)) for s in specials]
         special_counts[0] += dropped

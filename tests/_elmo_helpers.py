@@ -56,3 +56,27 @@ def write_toy_corpus(path: Path, n_repeats: int = 1) -> Path:
     """Write the toy texts, one per line, and return the path."""
     path.write_text("\n".join(TOY_TEXTS * n_repeats) + "\n", encoding="utf8")
     return path
+
+
+def tiny_training(train: Path, dev: Path, epochs: int = 2) -> dict:
+    """Config overrides: a tiny biLM trained for ``epochs`` on the given files, in seconds."""
+    overrides = {
+        "paths.train": str(train),
+        "paths.dev": str(dev),
+        "pretrain.max_epochs": epochs,
+        "pretrain.batch_size": 4,
+        "pretrain.bptt": 8,
+        "pretrain.eval_batch_size": 2,
+        "pretrain.lr": 0.01,
+        "pretrain.progress": False,
+    }
+    overrides.update(tiny_overrides())
+    return overrides
+
+
+def cli_args(overrides: dict) -> List[str]:
+    """Overrides as command-line arguments (``--key value``)."""
+    args: List[str] = []
+    for key, value in overrides.items():
+        args += [f"--{key}", str(value).lower() if isinstance(value, bool) else str(value)]
+    return args

@@ -78,6 +78,14 @@ def run_python(code: str, timeout: float = 120) -> str:
     return result.stdout
 
 
+def run_cli(*args, cwd=None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``python -m spacy_elmo_w2v ARGS`` in a fresh interpreter (in ``cwd``); return the finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", "spacy_elmo_w2v", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, timeout=timeout,
+    )
+
+
 def shared_file(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():

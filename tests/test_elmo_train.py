@@ -1,6 +1,4 @@
 """Behaviour of ``pretrain-elmo``: a loadable pipeline, reproducibility, resume, vectors, clear errors."""
-from pathlib import Path
-from typing import List
 
 import numpy as np
 import pytest
@@ -8,33 +6,11 @@ import spacy
 import srsly
 from typer.testing import CliRunner
 
-from ._elmo_helpers import CONFIG, SHARED_DATA, tiny_overrides, write_toy_corpus
+from ._elmo_helpers import CONFIG, SHARED_DATA, cli_args, tiny_training, write_toy_corpus
 from spacy_elmo_w2v.cli import app
 from spacy_elmo_w2v.elmo.train import pretrain_elmo
 
 TEXT = "the cat sat on the mat ."
-
-
-def tiny_training(train: Path, dev: Path, epochs: int = 2) -> dict:
-    overrides = {
-        "paths.train": str(train),
-        "paths.dev": str(dev),
-        "pretrain.max_epochs": epochs,
-        "pretrain.batch_size": 4,
-        "pretrain.bptt": 8,
-        "pretrain.eval_batch_size": 2,
-        "pretrain.lr": 0.01,
-        "pretrain.progress": False,
-    }
-    overrides.update(tiny_overrides())
-    return overrides
-
-
-def cli_args(overrides: dict) -> List[str]:
-    args: List[str] = []
-    for key, value in overrides.items():
-        args += [f"--{key}", str(value).lower() if isinstance(value, bool) else str(value)]
-    return args
 
 
 class CliResult:

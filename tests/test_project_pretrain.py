@@ -1,5 +1,4 @@
 """scripts/pretrain.py: preset choice on GPU/CPU, smoke overrides, resuming an interrupted ELMo run."""
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -88,36 +87,19 @@ def interrupted(tmp_path_factory) -> Path:
 
 def write_checkpoint(output_dir: Path, interrupted: Path) -> None:
     """Put the interrupted run's real partial dir (with its checkpoint) where a run writing ``output_dir`` keeps it."""
-    shutil.copytree(pretrain.partial_dir(interrupted), pretrain.partial_dir(output_dir))
+    from spacy_elmo_w2v.output import partial_dir
+
+    shutil.copytree(partial_dir(interrupted), partial_dir(output_dir))
 
 
-def test_no_checkpoint_means_no_resume(tmp_path):
-    assert not pretrain.should_resume(tmp_path / "elmo", "abc")
-
-
-def test_checkpoint_of_the_same_run_is_resumed(tmp_path, interrupted):
+def test_elmo_gets_resume_when_an_unfinished_run_left_a_checkpoint(tmp_path, interrupted):
     out = tmp_path / "elmo"
+    assert pretrain.resume_flags("elmo", out) == []
     write_checkpoint(out, interrupted)
-    pretrain.fingerprint_file(out).write_text(json.dumps({"fingerprint": "abc"}))
-    assert pretrain.should_resume(out, "abc")
+    assert pretrain.resume_flags("elmo", out) == ["--resume"]
 
 
-def test_checkpoint_of_another_run_is_not_resumed(tmp_path, interrupted, capsys):
-    out = tmp_path / "elmo"
+def test_skipgram_never_gets_resume(tmp_path, interrupted):
+    out = tmp_path / "sg"
     write_checkpoint(out, interrupted)
-    pretrain.fingerprint_file(out).write_text(json.dumps({"fingerprint": "abc"}))
-    assert not pretrain.should_resume(out, "other")
-    assert "starting over" in " ".join(capsys.readouterr().out.split())
-
-
-def test_fingerprint_changes_with_the_inputs_but_not_the_output(tmp_path):
-    corpus, out = tmp_path / "train.txt", tmp_path / "elmo"
-    corpus.write_text("a b\n")
-    argv = ["x", str(corpus), str(out)]
-    before = pretrain.run_fingerprint(argv, out)
-    out.mkdir()
-    (out / "meta.json").write_text("{}")
-    assert pretrain.run_fingerprint(argv, out) == before
-    corpus.write_text("a b c\n")
-    assert pretrain.run_fingerprint(argv, out) != before
-    assert pretrain.run_fingerprint(argv + ["--pretrain.max_epochs", "1"], out) != before
+    assert pretrain.resume_flags("skipgram", out) == []

@@ -80,9 +80,9 @@ def test_existing_output_dir_is_not_overwritten(tmp_path, toy_corpus_path):
     assert (out / "keep.txt").read_text() == "precious"
 
 
-def test_overwrite_replaces_an_existing_output_dir(tmp_path, toy_corpus_path):
+def test_overwrite_replaces_an_earlier_output_dir(tmp_path, toy_corpus_path):
     out = tmp_path / "out"
-    out.mkdir()
+    _pretrain(toy_corpus_path, out)
     (out / "old.txt").write_text("old")
     pretrain_skipgram(
         CONFIG, out, overwrite=True, progress=False,

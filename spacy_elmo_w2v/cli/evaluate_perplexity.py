@@ -26,9 +26,11 @@ def evaluate_perplexity_cli(
     from ..elmo.lm import LanguageModel
 
     lm = LanguageModel.from_pipeline(model, device=resolve_device(gpu_id))
-    ppl = lm.corpus_perplexity(read_corpus(data), batch_size=batch_size, bptt=bptt)
+    ppl = lm.corpus_perplexity(read_corpus(data, what="FILE"), batch_size=batch_size, bptt=bptt)
     metrics = {"model": str(model), "data": str(data), **ppl.to_dict()}
-    msg.table([("forward", f"{ppl.fwd:.2f}"), ("backward", f"{ppl.bwd:.2f}"), ("mean", f"{ppl.mean:.2f}")], header=("perplexity", str(data.name)))
+    rows = [("forward", f"{ppl.fwd:.2f}"), ("backward", f"{ppl.bwd:.2f}"), ("mean", f"{ppl.mean:.2f}")]
+    rows.append(("out of vocabulary", f"{ppl.n_oov:,} of {ppl.n_tokens:,} tokens ({ppl.oov_rate:.1%}), scored as <unk>"))
+    msg.table(rows, header=("perplexity", str(data.name)))
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         srsly.write_json(output, metrics)

@@ -13,8 +13,9 @@ def pretrain_elmo_cli(
     config_path: Path = typer.Argument(..., help="Config file, e.g. configs/elmo.cfg", dir_okay=False),
     output_dir: Path = typer.Argument(..., help="Where to write the pipeline (spacy.load can load it)"),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, -1 for CPU"),
-    resume: bool = typer.Option(False, "--resume", help="Continue from the checkpoint in OUTPUT_DIR.partial"),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT_DIR if it exists"),
+    resume: bool = typer.Option(False, "--resume", help="Continue the checkpoint in OUTPUT_DIR.partial (same config and files only)"),
+    restart: bool = typer.Option(False, "--restart", help="Discard a checkpoint in OUTPUT_DIR.partial and start over"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT_DIR if an earlier run wrote it"),
 ) -> None:
     """Pretrain the ELMo biLM and save a pipeline with the elmo_vectors component.
 
@@ -23,4 +24,6 @@ def pretrain_elmo_cli(
     """
     from ..elmo.train import pretrain_elmo
 
-    pretrain_elmo(config_path, output_dir, overrides_from(ctx), gpu_id=gpu_id, resume=resume, overwrite=overwrite)
+    pretrain_elmo(
+        config_path, output_dir, overrides_from(ctx), gpu_id=gpu_id, resume=resume, overwrite=overwrite, restart=restart
+    )

@@ -13,7 +13,7 @@ def pretrain_skipgram_cli(
     config_path: Path = typer.Argument(..., help="Config file, e.g. configs/skipgram.cfg", dir_okay=False),
     output_dir: Path = typer.Argument(..., help="Where to write the trained pipeline (must not exist)"),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT_DIR if it exists"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT_DIR if an earlier run wrote it"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
 ) -> None:
     """Pretrain skip-gram vectors on a corpus and save a spaCy pipeline.

@@ -30,6 +30,13 @@ class LMBatch:
     def to(self, device: torch.device) -> "LMBatch":
         return LMBatch(*(t.to(device, non_blocking=True) for t in (self.fwd_inputs, self.fwd_targets, self.bwd_inputs, self.bwd_targets)))
 
+    def ignoring(self, word_id: int) -> "LMBatch":
+        """The same batch with every target ``word_id`` left out of the loss (e.g. ``<unk>``)."""
+        def drop(targets: torch.Tensor) -> torch.Tensor:
+            return targets.masked_fill(targets == word_id, IGNORE)
+
+        return LMBatch(self.fwd_inputs, drop(self.fwd_targets), self.bwd_inputs, drop(self.bwd_targets))
+
 
 def stream_rows(ids: np.ndarray, batch_size: int) -> torch.Tensor:
     """Cut an id stream into ``batch_size`` equal rows ``[B, N]`` (the tail that does not fit is dropped).

@@ -4,8 +4,9 @@ This module is behind a ``spacy_factories`` entry point: it must not import
 torch at import time. The torch modules are imported inside the methods that
 build or run them.
 """
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, ContextManager, Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 import srsly
@@ -139,6 +140,10 @@ class ElmoVectors(TrainablePipe):
         gpu_id: int,
         min_count: int,
     ) -> None:
+        from ..settings import check_value
+
+        for setting, value in (("batch_size", batch_size), ("max_length", max_length), ("min_count", min_count)):
+            check_value(f"components.{name}.{setting}", value, int, 1)
         self.vocab = vocab
         self.model = model
         self.name = name
@@ -261,7 +266,9 @@ class ElmoVectors(TrainablePipe):
 
         tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
         corpus = TokenizedCorpus(tokens, lengths, source="the examples")
-        lm_vocab = build_vocab(corpus, self.normalizer, self.cfg["min_count"], specials=(EOS,))
+        lm_vocab = build_vocab(
+            corpus, self.normalizer, self.cfg["min_count"], specials=(EOS,), min_count_setting=f"components.{self.name}.min_count"
+        )
         spec = self.spec
         table = None
         if vectors:
@@ -302,30 +309,43 @@ class ElmoVectors(TrainablePipe):
         return losses
 
     # -- serialization -----------------------------------------------------
-    #: What to_disk/to_bytes write; a name in ``exclude`` is neither written nor read.
-    SERIALIZED = ("spec", "lm_vocab", "model")
+    #: What to_disk/to_bytes write (and the file of each in to_disk); a name in
+    #: ``exclude`` is neither written nor read.
+    SERIALIZED = {"spec": "spec.json", "lm_vocab": "lm_vocab.json", "model": "model"}
 
     def _payload(self, exclude: Iterable[str] = tuple()) -> Dict[str, Any]:
         self.bilm  # a clear error when there is nothing to save
         fields = {"spec": self.spec.to_dict, "lm_vocab": self.lm_vocab.to_dict, "model": self.model.to_bytes}
         return {name: get() for name, get in fields.items() if name not in exclude}
 
-    def _load_payload(self, read: Dict[str, Callable[[], Any]], exclude: Iterable[str]) -> None:
-        """Load the fields ``read`` gives; excluded fields keep what the component has. Without
-        ``model``, the component keeps its own biLM when spec and words match, else starts fresh."""
+    def _load_payload(
+        self,
+        read: Callable[[str], Any],
+        exclude: Iterable[str],
+        guard: Callable[[str], ContextManager] = lambda name: nullcontext(),
+    ) -> None:
+        """Load the fields ``read(name)`` gives, each decoded inside ``guard(name)``; excluded fields
+        keep what the component has. Without ``model``, the component keeps its own biLM when spec
+        and words match, else starts fresh."""
         from .bilm import build_bilm
 
-        spec = self.spec if "spec" in exclude else BiLMSpec.from_dict(read["spec"]())
+        if "spec" in exclude:
+            spec = self.spec
+        else:
+            with guard("spec"):
+                spec = BiLMSpec.from_dict(read("spec"))
         if "lm_vocab" in exclude:
             self.bilm  # there must be a vocabulary to keep
             lm_vocab = self.lm_vocab
         else:
-            lm_vocab = Vocabulary.from_dict(read["lm_vocab"]())
+            with guard("lm_vocab"):
+                lm_vocab = Vocabulary.from_dict(read("lm_vocab"))
         same = get_bilm(self.model) is not None and spec.to_dict() == self.spec.to_dict() and list(lm_vocab.words) == list(self.lm_vocab.words)
         if not (same and "model" in exclude):
             self.set_bilm(build_bilm(spec, lm_vocab.words), lm_vocab)
         if "model" not in exclude:
-            self.model.from_bytes(read["model"]())
+            with guard("model"):
+                self.model.from_bytes(read("model"))
 
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
         """The biLM's spec, vocabulary and weights as bytes (:meth:`from_bytes` restores them exactly);
@@ -335,7 +355,7 @@ class ElmoVectors(TrainablePipe):
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "ElmoVectors":
         """Load what :meth:`to_bytes` wrote, except the fields named in ``exclude``."""
         data = srsly.msgpack_loads(bytes_data)
-        self._load_payload({name: (lambda name=name: data[name]) for name in self.SERIALIZED}, exclude)
+        self._load_payload(data.__getitem__, exclude)
         return self
 
     def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
@@ -343,24 +363,25 @@ class ElmoVectors(TrainablePipe):
         except those of :attr:`SERIALIZED` named in ``exclude``."""
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        payload = self._payload(exclude)
-        writers = {
-            "spec": lambda data: srsly.write_json(path / "spec.json", data),
-            "lm_vocab": lambda data: srsly.write_json(path / "lm_vocab.json", data),
-            "model": (path / "model").write_bytes,
-        }
-        for name, data in payload.items():
-            writers[name](data)
+        for name, data in self._payload(exclude).items():
+            file = path / self.SERIALIZED[name]
+            if name == "model":
+                file.write_bytes(data)
+            else:
+                srsly.write_json(file, data)
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "ElmoVectors":
-        """Load what :meth:`to_disk` wrote, except the fields named in ``exclude``."""
+        """Read what :meth:`to_disk` wrote, except the fields named in ``exclude``; a missing or
+        corrupt file is a :class:`UserInputError` that names it."""
+        from ..storage import reading
+
         path = ensure_path(path)
-        readers = {
-            "spec": lambda: srsly.read_json(path / "spec.json"),
-            "lm_vocab": lambda: srsly.read_json(path / "lm_vocab.json"),
-            "model": (path / "model").read_bytes,
-        }
-        self._load_payload(readers, exclude)
+
+        def read(name: str) -> Any:
+            file = path / self.SERIALIZED[name]
+            return file.read_bytes() if name == "model" else srsly.read_json(file)
+
+        self._load_payload(read, exclude, guard=lambda name: reading(path / self.SERIALIZED[name]))
         return self
 
     def __reduce__(self):

@@ -5,6 +5,9 @@
 >>> lm.next_words("the stock", k=5)          # [(word, probability), ...]
 >>> lm.generate("the company said", n_words=20, temperature=0.8, seed=1)
 """
+import math
+import numbers
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -69,20 +72,48 @@ class LanguageModel:
     def _ids(self, tokens: Sequence[str]) -> np.ndarray:
         return self.vocab.encode([self.normalizer(t) for t in tokens])
 
-    def corpus_perplexity(self, corpus: TokenizedCorpus, batch_size: int = 10, bptt: int = 35) -> Perplexity:
-        """Perplexity of a corpus read as one stream with ``<eos>`` after each sentence."""
-        ids = stream_ids(corpus, self.vocab, self.normalizer)
-        return evaluate_stream(self.bilm, ids, batch_size, bptt, self.device)
+    def corpus_perplexity(
+        self, corpus: TokenizedCorpus, batch_size: int = 10, bptt: int = 35, exclude_unk: bool = False
+    ) -> Perplexity:
+        """Perplexity of a corpus read as one stream with ``<eos>`` after each sentence,
+        with the number of tokens and of out-of-vocabulary tokens (``n_oov``, ``oov_rate``).
 
-    def perplexity(self, texts: Iterable[str], pretokenized: bool = False, batch_size: int = 10, bptt: int = 35) -> Perplexity:
-        """Forward, backward and mean perplexity of ``texts`` (one sentence each, ``<eos>`` after each)."""
+        exclude_unk: do not score out-of-vocabulary words (``<unk>`` targets),
+            as open-vocabulary LM evaluations do; they are still read as context.
+        """
+        _check_count("batch_size", batch_size)
+        _check_count("bptt", bptt)
+        ids = stream_ids(corpus, self.vocab, self.normalizer)
+        n_oov = int((ids == self.vocab.unk_id).sum())
+        if exclude_unk and n_oov == len(corpus):
+            raise UserInputError("Every word is out of the vocabulary: with exclude_unk=True there is nothing to score.")
+        ignore = self.vocab.unk_id if exclude_unk else None
+        ppl = evaluate_stream(self.bilm, ids, batch_size, bptt, self.device, ignore_target=ignore)
+        return replace(ppl, n_tokens=len(corpus), n_oov=n_oov)
+
+    def perplexity(
+        self,
+        texts: Union[str, Iterable[str]],
+        pretokenized: bool = False,
+        batch_size: int = 10,
+        bptt: int = 35,
+        exclude_unk: bool = False,
+    ) -> Perplexity:
+        """Forward, backward and mean perplexity of ``texts`` (one sentence each, ``<eos>`` after each).
+
+        A single string is one text. Unknown words are scored as ``<unk>``: read
+        the result with its ``oov_rate`` (a text of unknown words looks easy),
+        or pass ``exclude_unk=True`` to leave them out of the score.
+        """
+        if isinstance(texts, str):
+            texts = [texts]
         sentences = [self._tokens(t, pretokenized) for t in texts]
         sentences = [s for s in sentences if s]
         tokens = [t for s in sentences for t in s]
         if not tokens:
             raise UserInputError("No tokens to score: the texts are empty.")
         corpus = TokenizedCorpus(tokens, np.asarray([len(s) for s in sentences], dtype=np.int64), "texts")
-        return self.corpus_perplexity(corpus, batch_size, bptt)
+        return self.corpus_perplexity(corpus, batch_size, bptt, exclude_unk)
 
     @torch.no_grad()
     def _prompt_state(self, prompt: str, pretokenized: bool):
@@ -92,6 +123,7 @@ class LanguageModel:
 
     def next_words(self, prompt: str, k: int = 10, pretokenized: bool = False) -> List[Tuple[str, float]]:
         """The ``k`` most probable next words after ``prompt`` (forward LM), with their probabilities."""
+        _check_count("k", k)
         log_probs, _ = self._prompt_state(prompt, pretokenized)
         top = torch.topk(log_probs[0], min(k, log_probs.shape[-1]))
         return [(self.vocab.words[int(i)], float(p)) for p, i in zip(top.values.exp(), top.indices)]
@@ -111,8 +143,10 @@ class LanguageModel:
         temperature: divides the log-probabilities (< 1 is more conservative).
         Returns the generated words (normalized, space-separated), without the prompt.
         """
-        if temperature <= 0:
-            raise UserInputError(f"temperature must be > 0, not {temperature}")
+        _check_count("n_words", n_words, minimum=0)
+        _check_count("seed", seed, minimum=0)
+        if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not math.isfinite(temperature) or temperature <= 0:
+            raise UserInputError(f"temperature must be a finite number > 0 (1.0 samples the model as it is), not {temperature!r}.")
         generator = torch.Generator(device=self.device).manual_seed(seed)
         log_probs, state = self._prompt_state(prompt, pretokenized)
         words: List[str] = []
@@ -126,3 +160,9 @@ class LanguageModel:
             inputs = torch.tensor([[next_id]], dtype=torch.int64, device=self.device)
             log_probs, state = self.bilm.next_log_probs(inputs, state)
         return " ".join(words)
+
+
+def _check_count(name: str, value: object, minimum: int = 1) -> None:
+    """Raise :class:`UserInputError` unless ``value`` is an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise UserInputError(f"{name} must be an integer >= {minimum}, not {value!r}.")

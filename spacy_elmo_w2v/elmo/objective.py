@@ -19,20 +19,40 @@ from .lstm import State
 
 @dataclass
 class Perplexity:
-    """Word-level perplexities: forward, backward, and their (arithmetic) mean."""
+    """Word-level perplexities: forward, backward, and their (arithmetic) mean.
+
+    n_tokens, n_oov: when known, how many tokens were scored and how many of
+    them were out of the vocabulary (scored as ``<unk>``, which makes a text
+    of unknown words look easy: read the perplexity with :attr:`oov_rate`).
+    """
 
     fwd: float
     bwd: float
+    n_tokens: Optional[int] = None
+    n_oov: Optional[int] = None
 
     @property
     def mean(self) -> float:
         return 0.5 * (self.fwd + self.bwd)
 
+    @property
+    def oov_rate(self) -> Optional[float]:
+        """The share of scored tokens that were out of the vocabulary (None when not counted)."""
+        if self.n_tokens is None or self.n_oov is None:
+            return None
+        return self.n_oov / max(self.n_tokens, 1)
+
     def to_dict(self) -> dict:
-        return {"ppl_fwd": self.fwd, "ppl_bwd": self.bwd, "ppl_mean": self.mean}
+        out = {"ppl_fwd": self.fwd, "ppl_bwd": self.bwd, "ppl_mean": self.mean}
+        if self.oov_rate is not None:
+            out.update(n_tokens=self.n_tokens, n_oov=self.n_oov, oov_rate=self.oov_rate)
+        return out
 
     def __str__(self) -> str:
-        return f"fwd {self.fwd:.2f}  bwd {self.bwd:.2f}  mean {self.mean:.2f}"
+        text = f"fwd {self.fwd:.2f}  bwd {self.bwd:.2f}  mean {self.mean:.2f}"
+        if self.oov_rate is not None:
+            text += f"  (OOV {self.n_oov}/{self.n_tokens} = {self.oov_rate:.1%})"
+        return text
 
 
 def _detach(state: Optional[State]) -> Optional[State]:
@@ -46,10 +66,17 @@ def stream_pass(
     bptt: int,
     device: torch.device,
     autocast: Callable[[], ContextManager] = nullcontext,
+    ignore_target: Optional[int] = None,
 ) -> Iterator[LMOutput]:
-    """Yield the :class:`.bilm.LMOutput` of each chunk of the stream, carrying (detached) states."""
+    """Yield the :class:`.bilm.LMOutput` of each chunk of the stream, carrying (detached) states.
+
+    ignore_target: a word id whose occurrences as targets are not scored (the
+        model still reads them as inputs).
+    """
     fwd_state = bwd_state = None
     for batch in stream_batches(ids, batch_size, bptt):
+        if ignore_target is not None:
+            batch = batch.ignoring(ignore_target)
         with autocast():
             out = bilm.lm_output(batch.to(device), fwd_state, bwd_state)
         fwd_state, bwd_state = _detach(out.fwd_state), _detach(out.bwd_state)
@@ -57,13 +84,18 @@ def stream_pass(
 
 
 @torch.no_grad()
-def evaluate_stream(bilm: BiLM, ids: np.ndarray, batch_size: int, bptt: int, device: torch.device) -> Perplexity:
-    """Perplexity of both directions on an id stream (dropout off; the model's train/eval mode is restored)."""
+def evaluate_stream(
+    bilm: BiLM, ids: np.ndarray, batch_size: int, bptt: int, device: torch.device, ignore_target: Optional[int] = None
+) -> Perplexity:
+    """Perplexity of both directions on an id stream (dropout off; the model's train/eval mode is restored).
+
+    ignore_target: a word id (e.g. ``<unk>``) not scored as a target.
+    """
     was_training = bilm.training
     bilm.eval()
     f_nll = b_nll = 0.0
     f_n = b_n = 0
-    for out in stream_pass(bilm, ids, batch_size, bptt, device):
+    for out in stream_pass(bilm, ids, batch_size, bptt, device, ignore_target=ignore_target):
         f_nll += float(out.fwd_nll)
         b_nll += float(out.bwd_nll)
         f_n += out.n_fwd

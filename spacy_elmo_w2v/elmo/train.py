@@ -10,69 +10,79 @@ perplexity each epoch, best weights kept, a checkpoint each epoch in
 import copy
 import shutil
 import time
-from contextlib import nullcontext
-from dataclasses import dataclass
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, Iterator, List, Optional, Union
 
 import numpy as np
 import torch
 from tqdm import tqdm
 from wasabi import msg
 
-from ..config import load_config, pretrain_section
+from ..config import PRETRAIN_SECTION, load_config, pretrain_section
 from ..corpus import build_vocab, read_corpus
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
-from ..output import atomic_output_dir, check_output_dir, partial_dir
+from ..output import atomic_output_dir, check_output_dir
 from ..pipeline import find_pipe, nlp_from_config
+from ..settings import settings_from_section
 from ..vocab import Vocabulary
 from .batching import n_stream_batches
 from .bilm import BiLM, build_bilm
+from .checkpoint import CHECKPOINT, check_resumable, checkpoint_path, load_checkpoint, refuse_to_discard, run_fingerprint, save_checkpoint
 from .hooks import FACTORY
 from .lm_data import EOS, stream_ids
 from .objective import Perplexity, evaluate_stream, stream_pass
 from .vectors_init import init_word_embeddings, load_static_vectors, spec_for_vectors
 
-CHECKPOINT = "checkpoint/elmo.pt"
+def _at_least(n: float) -> Any:
+    """A dataclass field whose value must be >= n (checked by settings_from_section)."""
+    return field(metadata={"min": n})
+
+
+def _above(n: float) -> Any:
+    """A dataclass field whose value must be > n (checked by settings_from_section)."""
+    return field(metadata={"above": n})
 
 
 @dataclass
 class TrainingSettings:
-    """The ``[pretrain]`` section (see configs/elmo.cfg for what each value means)."""
+    """The pretraining section (see configs/elmo.cfg for what each value means).
+
+    Types and bounds are checked by :func:`from_config` before any data is
+    read. The vocabulary's ``min_count`` is the component's
+    (``[components.elmo_vectors] min_count``), not a setting here.
+    """
 
     train: str
     dev: str
     vectors: Optional[str]
-    max_epochs: int
-    max_minutes: float
-    batch_size: int
-    bptt: int
-    eval_batch_size: int
-    lr: float
-    lr_decay: float
-    clip: float
-    min_count: int
-    max_vocab_size: Optional[int]
-    max_train_sentences: Optional[int]
+    max_epochs: int = _at_least(1)
+    max_minutes: float = _at_least(0)
+    batch_size: int = _at_least(1)
+    bptt: int = _at_least(1)
+    eval_batch_size: int = _at_least(1)
+    lr: float = _above(0)
+    lr_decay: float = _above(0)
+    clip: float = _above(0)
+    max_vocab_size: Optional[int] = _at_least(1)
+    max_train_sentences: Optional[int] = _at_least(1)
     mixed_precision: bool
     progress: bool
 
     @classmethod
     def from_config(cls, section: Dict[str, Any]) -> "TrainingSettings":
-        names = set(cls.__dataclass_fields__)
-        missing = names - section.keys()
-        unknown = section.keys() - names
-        if missing or unknown:
+        """Check every value of the section (types, bounds, no unknown keys) and build the settings."""
+        if "min_count" in section:
             raise UserInputError(
-                f"The [pretrain] section has missing settings {sorted(missing)} and unknown ones {sorted(unknown)}; "
-                f"see configs/elmo.cfg for the full list."
+                f"[{PRETRAIN_SECTION}] min_count is no longer read: the vocabulary's min_count is the component's. "
+                f"Move it to [components.elmo_vectors] min_count (override: --components.elmo_vectors.min_count N)."
             )
-        settings = cls(**section)
-        if not settings.train or not settings.dev:
+        if not section.get("train") or not section.get("dev"):
             raise UserInputError("No corpus given: set --paths.train and --paths.dev (one sentence per line).")
-        return settings
+        return settings_from_section(cls, section, PRETRAIN_SECTION, "configs/elmo.cfg")
 
 
 def _autocast(device: torch.device, enabled: bool):
@@ -84,20 +94,18 @@ def _autocast(device: torch.device, enabled: bool):
     return partial(torch.autocast, device_type="cuda", dtype=dtype), scaler
 
 
-def _save_checkpoint(path: Path, **state: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
-
-
-def _load_checkpoint(path: Path, output_dir: Path) -> Dict[str, Any]:
-    if not path.exists():
-        raise UserInputError(
-            f"--resume was given but there is no checkpoint at {path} (no interrupted run of {output_dir}). "
-            f"Run without --resume to start from scratch."
-        )
-    return torch.load(path, map_location="cpu", weights_only=False)
+@contextmanager
+def _resume_hint(checkpoint_file: Path) -> Iterator[None]:
+    """On any failure or interruption, say how to continue from the checkpoint (when there is one)."""
+    try:
+        yield
+    except BaseException:
+        if checkpoint_file.exists():
+            msg.info(
+                f"The finished epochs are kept in {checkpoint_file}: run the same command with --resume to "
+                f"continue, or with --restart to start over."
+            )
+        raise
 
 
 @dataclass
@@ -163,37 +171,55 @@ def pretrain_elmo(
     gpu_id: int = -1,
     resume: bool = False,
     overwrite: bool = False,
+    restart: bool = False,
 ) -> Dict[str, Any]:
     """Train the biLM the config describes and write the pipeline to ``output_dir``.
+
+    resume: continue the checkpoint in ``OUTPUT_DIR.partial`` (only when it
+        was written by the same run: same config and input files).
+    restart: discard such a checkpoint and start over. Without either, an
+        existing checkpoint stops the run with an error that says so.
+    overwrite: replace an existing ``output_dir`` written by an earlier run.
 
     Returns the metrics written to the pipeline's ``meta.json``
     (``performance``): best dev perplexities and the per-epoch history.
     """
+    if resume and restart:
+        raise UserInputError("--resume continues the checkpoint and --restart discards it: pass only one of them.")
     output_dir = Path(output_dir)
-    check_output_dir(output_dir, overwrite)
     config = load_config(config_path, overrides or {})
     resolved = config.interpolate()
     settings = TrainingSettings.from_config(pretrain_section(resolved, config_path))
+    check_output_dir(output_dir, overwrite)
     nlp = nlp_from_config(config)
     _, pipe = find_pipe(nlp, FACTORY)
+    inputs = {"--paths.train": settings.train, "--paths.dev": settings.dev, "--paths.vectors": settings.vectors}
+    fingerprint = run_fingerprint(resolved, PRETRAIN_SECTION, inputs)
+    checkpoint_file = checkpoint_path(output_dir)
+    checkpoint = load_checkpoint(checkpoint_file) if resume else None
+    if checkpoint is not None:
+        check_resumable(checkpoint.get("fingerprint"), fingerprint, checkpoint_file)
+    elif checkpoint_file.exists() and not restart:
+        refuse_to_discard(checkpoint_file)
     seed_everything(int(resolved["system"]["seed"]))
     device = resolve_device(gpu_id)
 
-    train = read_corpus(settings.train)
+    train = read_corpus(settings.train, what="--paths.train")
     if settings.max_train_sentences:
         train = train.head(settings.max_train_sentences)
-    dev = read_corpus(settings.dev)
+    dev = read_corpus(settings.dev, what="--paths.dev")
     spec = pipe.spec
     vectors = load_static_vectors(settings.vectors) if settings.vectors else None
     if vectors is not None:
         spec = spec_for_vectors(spec, vectors)
 
-    checkpoint_path = partial_dir(output_dir) / CHECKPOINT
-    checkpoint = _load_checkpoint(checkpoint_path, output_dir) if resume else None
     if checkpoint is not None:
         vocab = Vocabulary.from_dict(checkpoint["vocab"])
     else:
-        vocab = build_vocab(train, pipe.normalizer, settings.min_count, specials=(EOS,), max_size=settings.max_vocab_size)
+        vocab = build_vocab(
+            train, pipe.normalizer, pipe.cfg["min_count"], specials=(EOS,), max_size=settings.max_vocab_size,
+            min_count_setting=f"components.{pipe.name}.min_count",
+        )
     train_ids = stream_ids(train, vocab, pipe.normalizer)
     dev_ids = stream_ids(dev, vocab, pipe.normalizer)
 
@@ -224,7 +250,7 @@ def pretrain_elmo(
     )
     t0 = time.perf_counter()
     deadline = t0 + 60 * settings.max_minutes if settings.max_minutes else None
-    with atomic_output_dir(output_dir, overwrite=overwrite, keep_partial=resume) as tmp:
+    with atomic_output_dir(output_dir, overwrite=overwrite, keep_partial=resume) as tmp, _resume_hint(checkpoint_file):
         for epoch in range(start_epoch, settings.max_epochs):
             finished = train_epoch(
                 bilm, train_ids, settings, optimizer, scheduler, device, autocast, scaler, deadline, f"epoch {epoch + 1}/{settings.max_epochs}"
@@ -235,13 +261,13 @@ def pretrain_elmo(
             if improved:
                 best_ppl, best_state = ppl.mean, copy.deepcopy({k: v.cpu() for k, v in bilm.state_dict().items()})
             msg.row([f"epoch {epoch + 1}", f"dev {ppl}", "best" if improved else "", f"{time.perf_counter() - t0:.0f}s"], widths=(10, 44, 5, 8))
-            _save_checkpoint(
-                tmp / CHECKPOINT, epoch=epoch + 1, model=bilm.state_dict(), optimizer=optimizer.state_dict(),
+            save_checkpoint(
+                tmp / CHECKPOINT, fingerprint=fingerprint, epoch=epoch + 1, model=bilm.state_dict(), optimizer=optimizer.state_dict(),
                 scheduler=scheduler.state_dict(), rng=torch.get_rng_state(), history=history,
                 best_ppl=best_ppl, best_model=best_state, vocab=vocab.to_dict(),
             )
             if not finished:
-                msg.info(f"Stopped after {settings.max_minutes} minutes (pretrain.max_minutes)")
+                msg.info(f"Stopped after {settings.max_minutes} minutes ({PRETRAIN_SECTION}.max_minutes)")
                 break
         if best_state is not None:
             bilm.load_state_dict(best_state)

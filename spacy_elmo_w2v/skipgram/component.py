@@ -114,6 +114,13 @@ class SkipGramVectors(TrainablePipe):
         noise_samples: int,
         seed: int,
     ) -> None:
+        from ..settings import check_value
+
+        for setting, value, kind, minimum in (
+            ("min_count", min_count, int, 1), ("window", window, int, 1), ("negative", negative, int, 1),
+            ("subsample", subsample, float, 0), ("noise_samples", noise_samples, int, 1), ("seed", seed, int, 0),
+        ):
+            check_value(f"components.{name}.{setting}", value, kind, minimum)
         self.vocab = vocab
         self.model = model
         self.name = name
@@ -175,14 +182,16 @@ class SkipGramVectors(TrainablePipe):
                 raise UserInputError(f"{self.name}.initialize needs get_examples or a corpus to build its vocabulary.")
             tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
             corpus = TokenizedCorpus(tokens, lengths, source="the training examples")
-        self.words = build_vocab(corpus, self.normalizer, self.cfg["min_count"])
+        self.words = build_vocab(
+            corpus, self.normalizer, self.cfg["min_count"], min_count_setting=f"components.{self.name}.min_count"
+        )
         self.model.set_dim("nV", len(self.words))
         self.model.initialize()
         self.sync_vectors()
 
     def _require_initialized(self) -> None:
         if self.words is None:
-            raise ValueError(
+            raise UserInputError(
                 f"The {self.name} component is not initialized: call nlp.initialize() "
                 f"or train it with `python -m spacy_elmo_w2v pretrain-skipgram`."
             )
@@ -271,9 +280,14 @@ class SkipGramVectors(TrainablePipe):
     def most_similar(self, word: str, n: int = 5) -> List[Tuple[str, float]]:
         """The ``n`` words nearest to ``word`` by cosine similarity, with their scores.
 
-        ``word`` is normalized first ("Chip" finds "chip"); raises ``KeyError``
-        if it has no vector.
+        ``word`` is normalized first ("Chip" finds "chip") and never listed
+        itself, so fewer than ``n`` words come back when the vocabulary is
+        smaller. Raises ``KeyError`` if it has no vector and
+        :class:`UserInputError` if ``n`` is not a positive integer.
         """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise UserInputError(f"most_similar: n must be a positive integer (how many neighbours), not {n!r}.")
+        self._require_initialized()
         vectors = self.vocab.vectors
         norm = self.normalizer(word)
         key = get_string_id(norm)
@@ -285,14 +299,21 @@ class SkipGramVectors(TrainablePipe):
         query = vectors[key]
         sims = data @ query / (norms * max(float(np.linalg.norm(query)), 1e-12))
         row = vectors.find(key=key)
-        sims[row] = -np.inf
-        top = np.argsort(-sims)[:n]
+        order = np.argsort(-sims)
+        top = order[order != row][:n]
         row_to_word = {r: self.vocab.strings[k] for k, r in vectors.key2row.items()}
         return [(row_to_word[int(r)], float(sims[r])) for r in top]
 
     def to_word2vec(self, path: Union[str, Path]) -> None:
-        """Write the vectors in word2vec text format (``spacy init vectors``, gensim read it)."""
+        """Write the vectors in word2vec text format (``spacy init vectors``, gensim read it).
+
+        Raises :class:`UserInputError` before training (there are no vectors
+        to write) or when ``path`` cannot be written; missing parent
+        directories are created.
+        """
         from .export import write_word2vec
+
+        self._require_initialized()
 
         write_word2vec(self.vocab.vectors, self.vocab.strings, path)
 
@@ -346,12 +367,17 @@ class SkipGramVectors(TrainablePipe):
             self.vocab.to_disk(path / "vocab", exclude=exclude)
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "SkipGramVectors":
-        """Load what :meth:`to_disk` wrote, except ``model`` (the component keeps its own weights) or ``vocab`` when named in ``exclude``."""
+        """Read what :meth:`to_disk` wrote, except ``model`` (the component keeps its own weights) or
+        ``vocab`` when named in ``exclude``; a missing or corrupt file is a :class:`UserInputError` that names it."""
+        from ..storage import reading
+
         path = ensure_path(path)
         if (path / "vocab").exists() and "vocab" not in exclude:
             self.vocab.from_disk(path / "vocab", exclude=exclude)
-        self._load_state(srsly.read_json(path / "state.json"))
-        if (path / "model").exists() and "model" not in exclude:
-            self.model.from_disk(path / "model")
+        with reading(path / "state.json") as file:
+            self._load_state(srsly.read_json(file))
+        if "model" not in exclude:
+            with reading(path / "model") as file:
+                self.model.from_disk(file)
         self.sync_vectors()  # spaCy saves Vectors.attr only for floret vectors: set NORM again
         return self

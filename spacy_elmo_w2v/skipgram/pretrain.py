@@ -1,5 +1,6 @@
 """Pretraining skip-gram vectors from a config: read, train, save a pipeline."""
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional, Union
 
@@ -13,8 +14,19 @@ from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir
 from ..pipeline import find_pipe, nlp_from_config
+from ..settings import settings_from_section
 
-TRAINING_KEYS = ("max_epochs", "batch_size", "learn_rate", "final_learn_rate", "seed")
+
+
+@dataclass
+class SkipGramSettings:
+    """The pretraining section of configs/skipgram.cfg; types and bounds are checked before any data is read."""
+
+    max_epochs: int = field(metadata={"min": 1})
+    batch_size: int = field(metadata={"min": 1})
+    learn_rate: float = field(metadata={"above": 0})
+    final_learn_rate: float = field(metadata={"min": 0})
+    seed: int = field(metadata={"min": 0})
 
 
 def pretrain_skipgram(
@@ -32,10 +44,7 @@ def pretrain_skipgram(
     succeeds (see :mod:`spacy_elmo_w2v.output`); it holds a pipeline that
     ``spacy.load`` loads, plus ``training_log.json``.
     """
-    from .train import make_stream, train_skipgram
-
     started = time.perf_counter()
-    check_output_dir(output_dir, overwrite)
     config = load_config(config_path, overrides or {})
     resolved = config.interpolate()
     train_path = resolved["paths"].get("train")
@@ -43,14 +52,18 @@ def pretrain_skipgram(
         raise UserInputError(
             "No training corpus: pass --paths.train FILE (or set [paths] train in the config)."
         )
-    settings = _training_settings(pretrain_section(resolved, config_path))
-    seed_everything(settings["seed"])
-    device = resolve_device(gpu_id)
-
-    msg.info(f"Reading {train_path}")
-    corpus = read_corpus(train_path, lang=resolved["nlp"]["lang"])
+    section = pretrain_section(resolved, config_path)
+    settings = settings_from_section(SkipGramSettings, section, PRETRAIN_SECTION, "configs/skipgram.cfg")
+    check_output_dir(output_dir, overwrite)
     nlp = nlp_from_config(config)
     name, pipe = find_pipe(nlp, "skipgram_vectors")
+    seed_everything(settings.seed)
+    device = resolve_device(gpu_id)
+
+    from .train import make_stream, train_skipgram  # torch: imported once the settings are known to be good
+
+    msg.info(f"Reading {train_path}")
+    corpus = read_corpus(train_path, lang=resolved["nlp"]["lang"], what="--paths.train")
     pipe.initialize(corpus=corpus)
     ids, sentences = pipe.encode(corpus)
     msg.info(
@@ -70,18 +83,18 @@ def pretrain_skipgram(
         window=pipe.cfg["window"],
         negative=pipe.cfg["negative"],
         subsample=pipe.cfg["subsample"],
-        max_epochs=settings["max_epochs"],
-        batch_size=settings["batch_size"],
+        max_epochs=settings.max_epochs,
+        batch_size=settings.batch_size,
         noise_samples=pipe.cfg["noise_samples"],
-        learn_rate=settings["learn_rate"],
-        final_learn_rate=settings["final_learn_rate"],
-        seed=settings["seed"],
+        learn_rate=settings.learn_rate,
+        final_learn_rate=settings.final_learn_rate,
+        seed=settings.seed,
         progress=progress,
     )
     model.to("cpu")
     pipe.sync_vectors()
     msg.good(
-        f"Trained {settings['max_epochs']} epochs in {log.seconds:.1f}s "
+        f"Trained {settings.max_epochs} epochs in {log.seconds:.1f}s "
         f"({log.tokens_per_second:,.0f} corpus tokens/s); loss by epoch: "
         + ", ".join(f"{x:.3f}" for x in log.epoch_losses)
     )
@@ -101,15 +114,3 @@ def pretrain_skipgram(
     msg.good(f"Saved pipeline to {output_dir} ({time.perf_counter() - started:.1f}s in all)")
     return nlp
 
-
-def _training_settings(section: Dict[str, Any]) -> Dict[str, Any]:
-    unknown = sorted(set(section) - set(TRAINING_KEYS))
-    missing = [k for k in TRAINING_KEYS if k not in section]
-    if unknown or missing:
-        raise UserInputError(
-            f"[{PRETRAIN_SECTION}] section: unknown keys {unknown}, missing keys {missing}. "
-            f"Expected exactly {list(TRAINING_KEYS)} (see configs/skipgram.cfg)."
-        )
-    if section["max_epochs"] < 1 or section["batch_size"] < 1:
-        raise UserInputError(f"[{PRETRAIN_SECTION}] max_epochs and batch_size must be at least 1.")
-    return dict(section)
