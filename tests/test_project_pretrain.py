@@ -62,27 +62,10 @@ def test_smoke_adds_the_smoke_overrides_after_the_passed_ones(cuda):
 
 @pytest.fixture(scope="module")
 def interrupted(tmp_path_factory) -> Path:
-    """The output dir of a tiny ``pretrain-elmo`` run interrupted while saving: its checkpoint is in the partial dir."""
-    import spacy
+    """The output dir of a tiny ``pretrain-elmo`` run interrupted after its first epoch (checkpoint in its partial dir)."""
+    from ._elmo_helpers import interrupted_run
 
-    from ._elmo_helpers import CONFIG, tiny_overrides, write_toy_corpus
-    from spacy_elmo_w2v.elmo.train import pretrain_elmo
-
-    root = tmp_path_factory.mktemp("interrupted")
-    corpus = str(write_toy_corpus(root / "train.txt"))
-    overrides = {
-        "paths.train": corpus, "paths.dev": corpus, "pretrain.max_epochs": 1, "pretrain.batch_size": 4,
-        "pretrain.bptt": 8, "pretrain.progress": False, **tiny_overrides(),
-    }
-
-    def crash(self, *args, **kwargs):
-        raise KeyboardInterrupt("simulated interruption")
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(spacy.language.Language, "to_disk", crash)
-        with pytest.raises(KeyboardInterrupt):
-            pretrain_elmo(CONFIG, root / "elmo", overrides)
-    return root / "elmo"
+    return interrupted_run(tmp_path_factory.mktemp("interrupted"))[0]
 
 
 def write_checkpoint(output_dir: Path, interrupted: Path) -> None:
