@@ -5,11 +5,12 @@ Usage: python scripts/assemble_pipeline.py SKIPGRAM_DIR ELMO_DIR OUTPUT_DIR
            [--metrics metrics/metrics.json] [--project-dir DIR]
 
 The result is the skip-gram pipeline (its vectors in ``nlp.vocab.vectors``)
-with the ``elmo_vectors`` component sourced from ELMO_DIR (setting
-``doc.tensor`` and the contextual ``doc[i].vector``), and a meta.json with the
-package name, version, the corpus it was trained on (``--corpus``: the files
-the workflow read; an asset of project.yml with its MD5 is named by its
-description and URL, any other file by its path and MD5) and the metrics.
+with the ``elmo_vectors`` component of ELMO_DIR (its weights and settings,
+with ``output`` set so that it writes ``doc.tensor`` and the contextual
+``doc[i].vector``), and a meta.json with the package name, version, the
+corpus it was trained on (``--corpus``: the files the workflow read; an asset
+of project.yml with its MD5 is named by its description and URL, any other
+file by its path and MD5) and the metrics.
 """
 import argparse
 import sys
@@ -42,13 +43,21 @@ def corpus_sources(files: Sequence[Path], project_dir: Path) -> List[Dict[str, s
     return sources
 
 
+#: What the packaged pipeline's ``doc.tensor`` and ``doc[i].vector`` hold.
+PACKAGED_OUTPUT = "average"
+
+
 def assemble(skipgram_dir: Path, elmo_dir: Path) -> Language:
-    """The skip-gram pipeline with the ELMo pipeline's ``elmo_vectors`` component added after it."""
+    """The skip-gram pipeline with the ELMo pipeline's ``elmo_vectors`` component added after it,
+    writing ``doc.tensor`` and the vector hooks whatever ELMO_DIR's own ``output`` setting is."""
     nlp = spacy.load(skipgram_dir)
     find_pipe(nlp, "skipgram_vectors")
     elmo_nlp = spacy.load(elmo_dir)
-    name, _ = find_pipe(elmo_nlp, "elmo_vectors")
-    nlp.add_pipe(name, source=elmo_nlp)
+    name, elmo = find_pipe(elmo_nlp, "elmo_vectors")
+    config = {k: v for k, v in elmo_nlp.config["components"][name].items() if k != "factory"}
+    config["output"] = elmo.cfg["output"] if elmo.cfg["output"] is not None else PACKAGED_OUTPUT
+    pipe = nlp.add_pipe("elmo_vectors", name=name, config=config)
+    pipe.from_bytes(elmo.to_bytes())
     return nlp
 
 

@@ -36,8 +36,9 @@ def tiny_overrides(prefix: str = "components.elmo_vectors.") -> Dict[str, object
 
 
 def tiny_pipe_config(**component: object) -> Dict[str, object]:
-    """An ``nlp.add_pipe("elmo_vectors", config=...)`` config for a tiny biLM."""
-    config: Dict[str, object] = {"model": {**TINY_MODEL, "encoder": {"word_width": 12}}}
+    """An ``nlp.add_pipe("elmo_vectors", config=...)`` config for a tiny biLM
+    (writing the average of its layers to ``doc.tensor`` unless ``output`` is given)."""
+    config: Dict[str, object] = {"model": {**TINY_MODEL, "encoder": {"word_width": 12}}, "output": "average"}
     config.update(component)
     return config
 
@@ -51,6 +52,11 @@ def tiny_nlp(nlp: Optional[Language] = None, seed: int = 0, **component: object)
     fix_random_seed(seed)
     nlp.initialize(lambda: [Example(nlp.make_doc(t), nlp.make_doc(t)) for t in TOY_TEXTS])
     return nlp
+
+
+def toy_tag(word: str) -> str:
+    """A part-of-speech-like tag of a toy word, for training taggers on the toy texts."""
+    return "DET" if word in ("the", "a") else "PUNCT" if word == "." else "LONG" if len(word) > 3 else "SHORT"
 
 
 def write_toy_corpus(path: Path, n_repeats: int = 1) -> Path:

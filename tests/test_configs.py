@@ -11,6 +11,17 @@ from spacy_elmo_w2v.errors import UserInputError
 from .conftest import CONFIGS
 
 SHIPPED = sorted(CONFIGS.glob("*.cfg"))
+ELMO_PIPELINE = Path(__file__).parent / "data" / "elmo_v0_1"  # a small saved elmo_vectors pipeline
+ELMO_PIPELINE_WIDTH = 24  # its biLM's output width
+
+
+def _set_listener_width(section: Dict[str, Any], width: int) -> None:
+    """Set ``width`` in every ElmoListener.v1 block of a config."""
+    if section.get("@architectures") == "spacy_elmo_w2v.ElmoListener.v1":
+        section["width"] = width
+    for value in section.values():
+        if isinstance(value, dict):
+            _set_listener_width(value, width)
 
 
 def _flat(section: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
@@ -27,9 +38,15 @@ def _flat(section: Dict[str, Any], prefix: str = "") -> Dict[str, Any]:
 def test_fill_config_keeps_every_setting_of_a_shipped_config(path: Path, tmp_path: Path):
     from spacy.cli import fill_config
 
+    config = Config().from_disk(path, interpolate=False)
+    if "elmo" in config["paths"]:  # fill-config loads the sourced elmo_vectors: give it one, and its width
+        config["paths"]["elmo"] = str(ELMO_PIPELINE)
+        _set_listener_width(config, ELMO_PIPELINE_WIDTH)
+        path = tmp_path / path.name
+        config.to_disk(path)
     filled_path = tmp_path / "filled.cfg"
     fill_config(filled_path, path, silent=True)
-    ours = _flat(Config().from_disk(path, interpolate=False))
+    ours = _flat(config)
     filled = _flat(Config().from_disk(filled_path, interpolate=False))
     changed = {key: (value, filled.get(key, "<dropped>")) for key, value in ours.items() if filled.get(key, "<dropped>") != value}
     assert changed == {}

@@ -1,4 +1,4 @@
-"""Behaviour of the biLM torch modules: causality, layer layout, scalar mix, heads, learning."""
+"""Behaviour of the biLM torch modules: causality, layer layout, heads, learning."""
 import math
 
 import numpy as np
@@ -7,7 +7,6 @@ import torch
 
 from spacy_elmo_w2v.elmo.batching import sequence_batch, stream_batches
 from spacy_elmo_w2v.elmo.bilm import BiLM, reverse_padded
-from spacy_elmo_w2v.elmo.scalar_mix import ScalarMix
 from spacy_elmo_w2v.elmo.spec import BiLMSpec, CharCNNSpec, EncoderSpec, HeadSpec
 
 N_WORDS = 50
@@ -92,23 +91,6 @@ def test_reverse_padded_reverses_within_length_only():
     x = torch.arange(8).reshape(2, 4, 1)
     out = reverse_padded(x, torch.tensor([4, 2]))
     assert out[..., 0].tolist() == [[3, 2, 1, 0], [5, 4, 6, 7]]
-
-
-def test_scalar_mix_matches_hand_computation():
-    mix = ScalarMix(3)
-    with torch.no_grad():
-        mix.scalar_parameters.copy_(torch.tensor([0.5, -1.0, 2.0]))
-        mix.gamma.fill_(1.5)
-    layers = torch.randn(3, 2, 4)
-    s = [0.5, -1.0, 2.0]
-    weights = [math.exp(v) / sum(math.exp(u) for u in s) for v in s]
-    expected = 1.5 * (weights[0] * layers[0] + weights[1] * layers[1] + weights[2] * layers[2])
-    assert torch.allclose(mix(layers), expected, atol=1e-6)
-
-
-def test_scalar_mix_rejects_wrong_number_of_layers_with_clear_error():
-    with pytest.raises(ValueError, match="built for 3 layers"):
-        ScalarMix(3)(torch.zeros(2, 4))
 
 
 def test_full_softmax_tied_shares_weights_with_word_embeddings():

@@ -1,9 +1,12 @@
-"""scripts/assemble_pipeline.py: the package meta names the corpus the run actually read."""
+"""scripts/assemble_pipeline.py: the packaged pipeline keeps contextual doc.tensor and doc[i].vector,
+and its meta names the corpus the run actually read."""
 import hashlib
 
+import numpy as np
 import spacy
 import srsly
 
+from ._elmo_helpers import tiny_nlp
 from ._project_helpers import import_script
 
 assemble = import_script("assemble_pipeline")
@@ -51,3 +54,16 @@ def test_a_smoke_run_says_it_read_a_slice(tmp_path):
     meta = assemble.package_meta(spacy.blank("en"), "x", "0.1.0", sources, True, {"ppl": 1.0})
     assert "smoke-run slice" in meta["description"] and "Penn Treebank training split" in meta["description"]
     assert meta["performance"] == {"ppl": 1.0}
+
+
+def test_assembled_pipeline_writes_doc_tensor_even_from_a_layers_only_biLM(toy_skipgram_dir, tmp_path):
+    elmo = tiny_nlp(output=None)  # stores layers only, leaves doc.tensor alone
+    elmo.to_disk(tmp_path / "elmo")
+    nlp = assemble.assemble(toy_skipgram_dir, tmp_path / "elmo")
+    assert nlp.pipe_names == ["skipgram_vectors", "elmo_vectors"]
+    pipe = nlp.get_pipe("elmo_vectors")
+    assert pipe.cfg["output"] == "average" and nlp.config["components"]["elmo_vectors"]["output"] == "average"
+    assert pipe.bilm_id == elmo.get_pipe("elmo_vectors").bilm_id
+    doc = nlp("the cat eats grass")
+    assert doc.tensor.shape == (4, 24) and np.array_equal(doc[1].vector, doc.tensor[1])
+    assert np.allclose(doc.tensor, elmo("the cat eats grass")._.elmo_layers.mean(axis=0), atol=1e-6)

@@ -1,14 +1,19 @@
-"""Registered architectures of the biLM (``@architectures = "spacy_elmo_w2v.<Name>.v1"``).
+"""Registered architectures (``@architectures = "spacy_elmo_w2v.<Name>.v1"``).
 
-Each function turns config values into a plain spec (no torch): the torch
-modules are built when the vocabulary is known (``initialize``, pretraining,
-or loading from disk). This module is behind an entry point: no torch import.
+The biLM's functions turn config values into a plain spec (no torch): the
+torch modules are built when the vocabulary is known (``initialize``,
+pretraining, or loading from disk). ``ElmoListener.v1`` and ``ElmoEmbed.v1``
+are the layers downstream components (tagger, parser, NER, textcat) use to
+read the biLM's layers. This module is behind an entry point: no torch import.
 """
-from typing import List, Optional
+from typing import List, Optional, Union
 
+from spacy.tokens import Doc
 from spacy.util import registry
-from thinc.api import Model
+from thinc.api import Maxout, Model, chain, concatenate, with_array
+from thinc.types import Floats2d
 
+from .listener import ElmoListener
 from .spec import BiLMSpec, CharCNNSpec, EncoderSpec, HeadSpec
 from .thinc_model import make_bilm_model
 
@@ -61,3 +66,61 @@ def bilm(
     """
     spec = BiLMSpec(encoder, head, n_layers, hidden_size, projection_size, residual, dropout)
     return make_bilm_model(spec)
+
+
+@registry.architectures("spacy_elmo_w2v.ElmoListener.v1")
+def elmo_listener(
+    width: int,
+    upstream: str = "*",
+    dropout: float = 0.0,
+    layer_norm: bool = False,
+    mix_l2: float = 0.0,
+) -> Model[List[Doc], List[Floats2d]]:
+    """The task's ELMo vectors: reads the L + 1 biLM layers that the
+    ``elmo_vectors`` component named ``upstream`` (``"*"``: any) stored on each
+    doc, and mixes them as ``gamma * sum_j softmax(s)_j * h_j`` with this
+    component's own ``s`` (initialised to 0) and ``gamma`` (1), learned by
+    ``nlp.update`` and saved with the component. The biLM gets no gradient.
+
+    width: the biLM's output width D (2 x its projection_size: 256 for
+        configs/elmo.cfg, 1024 for configs/elmo_gpu.cfg); a mismatch with the
+        stored layers is an error that names the right value.
+    dropout: dropout rate on the mixed vectors while training.
+    layer_norm: normalize each layer per token (no parameters) before mixing.
+    mix_l2: adds ``mix_l2 * ||s||^2`` to the loss (0 = none).
+
+    Returns ``Model[List[Doc], List[Floats2d]]``: one ``[len(doc), width]``
+    array per doc, so it fits any ``tok2vec`` slot (``spacy.Tagger.v2``,
+    ``spacy.TransitionBasedParser.v2``, the textcat models).
+    """
+    return ElmoListener(width, upstream, dropout=dropout, layer_norm=layer_norm, mix_l2=mix_l2)
+
+
+@registry.architectures("spacy_elmo_w2v.ElmoEmbed.v1")
+def elmo_embed(
+    width: int,
+    attrs: List[Union[str, int]],
+    rows: List[int],
+    include_static_vectors: bool,
+    elmo: Model[List[Doc], List[Floats2d]],
+) -> Model[List[Doc], List[Floats2d]]:
+    """spaCy's ``MultiHashEmbed.v2`` (same ``width``, ``attrs``, ``rows``,
+    ``include_static_vectors``) concatenated with ``elmo`` (an
+    ``ElmoListener.v1``), mixed down to ``width`` by a Maxout layer with layer
+    normalization, as MultiHashEmbed mixes its own features. For the ``embed``
+    slot of ``spacy.Tok2Vec.v2``.
+
+    Returns ``Model[List[Doc], List[Floats2d]]``, ``[len(doc), width]`` per doc.
+    """
+    hash_embed = registry.get("architectures", "spacy.MultiHashEmbed.v2")(
+        width=width, attrs=attrs, rows=rows, include_static_vectors=include_static_vectors
+    )
+    n_inputs = width + elmo.get_dim("nO")
+    model = chain(
+        concatenate(hash_embed, elmo),
+        with_array(Maxout(width, n_inputs, nP=3, dropout=0.0, normalize=True)),
+    )
+    model.set_dim("nO", width)
+    model.set_ref("hash_embed", hash_embed)
+    model.set_ref("elmo", elmo)
+    return model

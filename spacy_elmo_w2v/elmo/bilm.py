@@ -9,7 +9,6 @@ from .batching import IGNORE, LMBatch
 from .encoder import TokenEncoder
 from .heads import build_head
 from .lstm import LSTMStack, State
-from .scalar_mix import ScalarMix
 from .spec import BiLMSpec
 
 
@@ -41,12 +40,16 @@ def reverse_padded(x: torch.Tensor, lengths: Optional[torch.Tensor]) -> torch.Te
     return x.gather(1, index)
 
 
+#: State-dict prefix of the scalar mix that biLMs saved by version 0.1 carried.
+LEGACY_MIX_PREFIX = "mix."
+
+
 class BiLM(nn.Module):
     """Token encoder, a forward and a backward :class:`.lstm.LSTMStack`, one shared softmax head.
 
     ``forward(batch)`` returns the training loss of an :class:`.batching.LMBatch`;
-    :meth:`layers` returns the ELMo layers; ``mix`` is the :class:`.scalar_mix.ScalarMix`
-    over them.
+    :meth:`layers` returns the ELMo layers. The scalar mix over them belongs to
+    each downstream task (:mod:`.listener`), not to the language model.
     """
 
     def __init__(self, spec: BiLMSpec, n_words: int, words: Optional[List[str]] = None) -> None:
@@ -59,7 +62,12 @@ class BiLM(nn.Module):
         self.backward_lstm = LSTMStack(spec.n_layers, width, spec.hidden_size, spec.residual, spec.dropout)
         self.head = build_head(spec.head, width, n_words, self.encoder.word_embed)
         self.dropout = nn.Dropout(spec.dropout)
-        self.mix = ScalarMix(spec.n_layers + 1)
+
+    def load_state_dict(self, state_dict, *args, **kwargs):
+        """As torch's, but ignoring the ``mix.*`` entries of biLMs saved by version 0.1,
+        which carried an untrained scalar mix (s = 0, gamma = 1: the plain average)."""
+        state_dict = {k: v for k, v in state_dict.items() if not k.startswith(LEGACY_MIX_PREFIX)}
+        return super().load_state_dict(state_dict, *args, **kwargs)
 
     def direction_nll(
         self, inputs: torch.Tensor, targets: torch.Tensor, backward: bool, state: Optional[State] = None

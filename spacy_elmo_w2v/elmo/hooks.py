@@ -94,7 +94,12 @@ def restore_elmo_hooks(docs: Iterable[Doc], nlp=None, component: Optional[str] =
     if nlp is not None:
         from ..pipeline import find_pipe
 
-        _, pipe = find_pipe(nlp, FACTORY, component)
+        name, pipe = find_pipe(nlp, FACTORY, component)
+        if pipe.cfg["output"] is None:
+            raise UserInputError(
+                f"The {name!r} component has output = null: it writes no doc.tensor and installs no vector "
+                f"hooks, so there are none to restore. Its layers are in doc._.elmo_layers."
+            )
         width = pipe.output_width
     missing = [doc for doc in docs if not _has_elmo_tensor(doc, width)]
     if missing:

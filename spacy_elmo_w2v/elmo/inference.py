@@ -11,11 +11,12 @@ from .encoder import char_ids
 Output = Union[str, int]
 
 
-def combine_layers(bilm: BiLM, layers: torch.Tensor, output: Output) -> torch.Tensor:
-    """``[L + 1, ..., D]`` -> ``[..., D]``: ``"mix"`` (the ScalarMix), ``"top"``,
-    ``"average"``, or the layer with index ``output``."""
-    if output == "mix":
-        return bilm.mix(layers)
+def combine_layers(layers: torch.Tensor, output: Output) -> torch.Tensor:
+    """``[L + 1, ..., D]`` -> ``[..., D]``: ``"top"`` (the last layer), ``"average"``
+    (the mean of all layers), or the layer with index ``output`` (0 = token layer).
+
+    There is no learned mix here: outside a task nothing trains one (a task's
+    mix lives in its listener, :mod:`.listener`)."""
     if output == "top":
         return layers[-1]
     if output == "average":
@@ -28,18 +29,19 @@ def window_vectors(
     bilm: BiLM,
     ids: Sequence[np.ndarray],
     boundary_id: int,
-    output: Output,
+    output: Optional[Output],
     device: torch.device,
     words: Optional[Sequence[List[str]]] = None,
     keep_layers: bool = False,
-) -> Tuple[List[np.ndarray], Optional[List[np.ndarray]]]:
+    layers_dtype: str = "float32",
+) -> Tuple[Optional[List[np.ndarray]], Optional[List[np.ndarray]]]:
     """ELMo vectors of independent windows of token ids.
 
     Each window is read as ``<eos> w1 .. wn <eos>`` (as sentences were in
     training). ``words`` (the normalized strings) feed the char CNN when the
     encoder has one, so unknown words still get their own characters.
-    Returns float32 ``[n, D]`` per window and, with ``keep_layers``,
-    ``[L + 1, n, D]`` per window.
+    Returns float32 ``[n, D]`` per window (None when ``output`` is None) and,
+    with ``keep_layers``, ``[L + 1, n, D]`` per window in ``layers_dtype``.
     """
     b = np.array([boundary_id], dtype=np.int64)
     seqs = [np.concatenate([b, s, b]) for s in ids]
@@ -53,8 +55,8 @@ def window_vectors(
         flat = char_ids([w for row in padded for w in row], cnn.spec.max_chars)
         chars = torch.from_numpy(flat).reshape(len(seqs), width, -1).to(device)
     layers = bilm.layers(inputs, lengths, chars)
-    vectors = combine_layers(bilm, layers, output).float().cpu().numpy()
-    kept = layers.float().cpu().numpy() if keep_layers else None
-    out_vectors = [vectors[i, 1 : 1 + len(s)] for i, s in enumerate(ids)]
+    vectors = combine_layers(layers, output).float().cpu().numpy() if output is not None else None
+    kept = layers.to(getattr(torch, layers_dtype)).cpu().numpy() if keep_layers else None
+    out_vectors = [vectors[i, 1 : 1 + len(s)] for i, s in enumerate(ids)] if vectors is not None else None
     out_layers = [kept[:, i, 1 : 1 + len(s)] for i, s in enumerate(ids)] if kept is not None else None
     return out_vectors, out_layers
