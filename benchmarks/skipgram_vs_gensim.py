@@ -48,9 +48,11 @@ def run_ours(sentences: List[List[str]], seed: int, device: str) -> Tuple[float,
     import torch
 
     from spacy_elmo_w2v.corpus import TokenizedCorpus, build_vocab, encode_corpus
+    from spacy_elmo_w2v.idfile import IdFile
     from spacy_elmo_w2v.normalize import PTBNormalizer
     from spacy_elmo_w2v.skipgram.model import SkipGramModel
-    from spacy_elmo_w2v.skipgram.train import make_stream, train_skipgram
+    from spacy_elmo_w2v.skipgram.train import train_skipgram
+
     hyper = read_settings()
     start = time.perf_counter()
     corpus = TokenizedCorpus([w for s in sentences for w in s], np.array([len(s) for s in sentences]))
@@ -58,12 +60,12 @@ def run_ours(sentences: List[List[str]], seed: int, device: str) -> Tuple[float,
     vocab = build_vocab(corpus, normalizer, hyper["min_count"])
     enc = encode_corpus(corpus, vocab, normalizer)
     dev = torch.device(device)
-    stream = make_stream(enc.ids, enc.sentence_index(), len(vocab), vocab.unk_id, dev)
     torch.manual_seed(seed)
     model = SkipGramModel(len(vocab), hyper["width"]).to(dev)
     log = train_skipgram(
-        model, stream, window=hyper["window"], negative=hyper["negative"], subsample=hyper["subsample"],
-        max_epochs=hyper["epochs"], batch_size=hyper["batch_size"], noise_samples=hyper["noise_samples"],
+        model, IdFile(enc.ids, enc.offsets), vocab.counts, drop_id=vocab.unk_id, window=hyper["window"],
+        negative=hyper["negative"], subsample=hyper["subsample"], max_epochs=hyper["epochs"],
+        batch_size=hyper["batch_size"], noise_samples=hyper["noise_samples"],
         learn_rate=hyper["learn_rate"], final_learn_rate=hyper["final_learn_rate"], seed=seed, progress=False,
     )
     seconds = time.perf_counter() - start

@@ -10,13 +10,19 @@ Three input formats, chosen by file suffix:
 - ``.jsonl``: one JSON object per line with a ``"text"`` field, tokenized with
   spaCy's tokenizer for ``lang``; one sequence per line.
 
-A directory is read as all the files in it, in name order.
+A directory is read as all the files in it, in name order. Text and JSONL
+files may be compressed (``.gz``, ``.bz2``). :func:`iter_corpus_blocks`
+streams any of these in blocks of whole sentences; :func:`read_corpus` joins
+the blocks in memory (small corpora, dev sets, ``nlp.initialize``).
 """
+import bz2
+import functools
+import gzip
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, List, Sequence, Tuple, Union
+from typing import IO, Iterable, Iterator, List, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -25,6 +31,9 @@ from .normalize import Normalizer
 from .vocab import Vocabulary
 
 PathLike = Union[str, Path]
+
+# Bytes of text read per block by the streaming reader.
+BLOCK_BYTES = 1 << 23
 
 
 @dataclass
@@ -85,18 +94,13 @@ class EncodedCorpus:
         return np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
 
 
-def read_corpus(path: PathLike, lang: str = "en", what: str = "--paths.train") -> TokenizedCorpus:
-    """Read a text, ``.spacy`` or ``.jsonl`` file, or a directory of them.
+def corpus_files(path: PathLike, what: str = "--paths.train") -> List[Path]:
+    """The files of a corpus: ``path`` itself, or every file in a directory, in name order.
 
     what: the setting or argument that named ``path`` (e.g. ``"--paths.dev"``),
         used in error messages.
-
-    Raises :class:`UserInputError` naming the file when it is missing,
-    unreadable, binary, not UTF-8, holds no tokens, or is too large to read
-    into the memory available (see :mod:`spacy_elmo_w2v.memory`).
+    Raises :class:`UserInputError` when the path is missing or the directory empty.
     """
-    from .memory import check_corpus_fits
-
     path = Path(path)
     if not path.exists():
         raise UserInputError(
@@ -106,56 +110,130 @@ def read_corpus(path: PathLike, lang: str = "en", what: str = "--paths.train") -
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
     if not files:
         raise UserInputError(f"Corpus directory {path} ({what}) contains no files.")
-    check_corpus_fits(files, what)
+    return files
+
+
+def iter_corpus_blocks(
+    path: PathLike, lang: str = "en", block_bytes: int = BLOCK_BYTES, what: str = "--paths.train"
+) -> Iterator[TokenizedCorpus]:
+    """Stream a corpus (a file or a directory of them) as blocks of whole sentences.
+
+    Text and ``.jsonl`` files (also ``.gz``/``.bz2`` compressed) are read
+    about ``block_bytes`` at a time, so memory does not grow with the corpus;
+    a ``.spacy`` DocBin is loaded one file at a time (the format has no
+    streaming reader). Every yielded block holds at least one token. Errors
+    (unreadable, binary, not UTF-8, bad JSONL) are :class:`UserInputError` naming the file.
+    """
+    for f in corpus_files(path, what):
+        for block in _iter_one(f, lang, block_bytes):
+            if len(block):
+                yield block
+
+
+def read_corpus(path: PathLike, lang: str = "en", what: str = "--paths.train") -> TokenizedCorpus:
+    """Read a text, ``.spacy`` or ``.jsonl`` file, or a directory of them, into memory.
+
+    The blocks of :func:`iter_corpus_blocks`, joined. what: the setting or
+    argument that named ``path``, used in error messages. Raises
+    :class:`UserInputError` naming the file when it is missing, unreadable,
+    binary, not UTF-8, holds no tokens, or is too large to read into the
+    memory available (see :mod:`spacy_elmo_w2v.memory`).
+    """
+    from .memory import check_corpus_fits
+
+    check_corpus_fits(corpus_files(path, what), what)
     tokens: List[str] = []
-    lengths: List[np.ndarray] = []
-    for f in files:
-        toks, lens = _read_one(f, lang)
-        tokens.extend(toks)
-        lengths.append(lens)
+    lengths: List[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    for block in iter_corpus_blocks(path, lang, what=what):
+        tokens.extend(block.tokens)
+        lengths.append(block.lengths)
     corpus = TokenizedCorpus(tokens, np.concatenate(lengths).astype(np.int64), str(path))
     if len(corpus) == 0:
-        raise UserInputError(
-            f"Corpus {path} contains no tokens (empty file or only blank lines). "
-            f"Point {what} at a file with one sentence per line."
-        )
+        raise empty_corpus_error(path, what)
     return corpus
 
 
-def _read_text(path: Path) -> str:
+def empty_corpus_error(path: PathLike, what: str = "--paths.train") -> UserInputError:
+    """The error for a corpus without a single token."""
+    return UserInputError(
+        f"Corpus {path} contains no tokens (empty file or only blank lines). "
+        f"Point {what} at a file with one sentence per line."
+    )
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    suffixes = [s.lower() for s in path.suffixes]
     try:
-        data = path.read_bytes()
+        if suffixes and suffixes[-1] == ".gz":
+            return gzip.open(path, "rb")
+        if suffixes and suffixes[-1] == ".bz2":
+            return bz2.open(path, "rb")
+        return open(path, "rb")
     except PermissionError:
         raise UserInputError(f"Cannot read {path}: permission denied. Fix its permissions (chmod +r).") from None
     except IsADirectoryError:
         raise UserInputError(f"{path} is a directory, not a corpus file.") from None
     except OSError as e:
         raise UserInputError(f"Cannot read {path}: {e.strerror}.") from None
-    if b"\x00" in data[:8192]:
-        raise UserInputError(
-            f"{path} is a binary file (it holds NUL bytes), not text. Remove it from the corpus "
-            f"(or give a .spacy DocBin a .spacy suffix)."
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        raise UserInputError(
-            f"{path} is not UTF-8: byte 0x{data[e.start]:02x} on line {line} cannot be decoded. "
-            f"Re-encode the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 {path.name} > {path.stem}.utf8{path.suffix}`)."
-        ) from None
 
 
-def _read_one(path: Path, lang: str) -> Tuple[List[str], np.ndarray]:
-    suffix = path.suffix.lower()
+def read_text(path: PathLike) -> str:
+    """A whole (possibly compressed) UTF-8 text file, lines joined by ``\\n``; errors as for corpora."""
+    return "\n".join(line for lines in _iter_lines(Path(path), BLOCK_BYTES) for line in lines)
+
+
+def _format_suffix(path: Path) -> str:
+    """The suffix naming the format, under any compression suffix (``a.jsonl.gz`` -> ``.jsonl``)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2"):
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def _iter_lines(path: Path, block_bytes: int) -> Iterator[List[str]]:
+    """Decoded lines of a (possibly compressed) text file, about ``block_bytes`` at a time."""
+    n_lines = 0
+    with _open_binary(path) as f:
+        while True:
+            try:
+                raw = f.readlines(block_bytes)
+            except (OSError, EOFError) as e:
+                raise UserInputError(f"Cannot read {path}: {e}. The file is damaged or not what its suffix says.") from None
+            if not raw:
+                return
+            data = b"".join(raw)
+            if n_lines == 0 and b"\x00" in data[:8192]:
+                raise UserInputError(
+                    f"{path} is a binary file (it holds NUL bytes), not text. Remove it from the corpus "
+                    f"(or give a .spacy DocBin a .spacy suffix)."
+                )
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                line = n_lines + data.count(b"\n", 0, e.start) + 1
+                raise UserInputError(
+                    f"{path} is not UTF-8: byte 0x{data[e.start]:02x} on line {line} cannot be decoded. "
+                    f"Re-encode the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 {path.name} > {path.stem}.utf8{path.suffix}`)."
+                ) from None
+            n_lines += len(raw)
+            yield text.splitlines()
+
+
+def _iter_one(path: Path, lang: str, block_bytes: int) -> Iterator[TokenizedCorpus]:
+    suffix = _format_suffix(path)
     if suffix == ".spacy":
-        return _read_docbin(path, lang)
-    text = _read_text(path)
-    if suffix == ".jsonl":
-        return _read_jsonl(path, text, lang)
-    lines = [line for line in text.splitlines() if line and not line.isspace()]
-    lengths = np.fromiter(map(len, map(str.split, lines)), dtype=np.int64, count=len(lines))
-    return text.split(), lengths
+        yield _read_docbin(path, lang)
+        return
+    line_offset = 0
+    for lines in _iter_lines(path, block_bytes):
+        if suffix == ".jsonl":
+            yield _jsonl_block(path, lines, line_offset, lang)
+        else:
+            sentences = [line.split() for line in lines]
+            lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+            tokens = [t for s in sentences for t in s]
+            yield TokenizedCorpus(tokens, lengths[lengths > 0], str(path))
+        line_offset += len(lines)
 
 
 def tokens_of_docs(docs: Iterable) -> Tuple[List[str], np.ndarray]:
@@ -173,24 +251,24 @@ def tokens_of_docs(docs: Iterable) -> Tuple[List[str], np.ndarray]:
     return tokens, np.asarray(lengths, dtype=np.int64)
 
 
-def _read_docbin(path: Path, lang: str) -> Tuple[List[str], np.ndarray]:
+def _read_docbin(path: Path, lang: str) -> TokenizedCorpus:
     import spacy
     from spacy.tokens import DocBin
 
     try:
-        docbin = DocBin().from_disk(path)
-    except PermissionError:
-        raise UserInputError(f"Cannot read {path}: permission denied. Fix its permissions (chmod +r).") from None
+        with _open_binary(path) as f:
+            docbin = DocBin().from_bytes(f.read())
+    except UserInputError:
+        raise
     except Exception as e:  # srsly/msgpack raise various errors on corrupt files
         raise UserInputError(f"{path} is not a readable .spacy DocBin ({e}). Recreate it with DocBin.to_disk.") from None
-    return tokens_of_docs(docbin.get_docs(spacy.blank(lang).vocab))
+    tokens, lengths = tokens_of_docs(docbin.get_docs(spacy.blank(lang).vocab))
+    return TokenizedCorpus(tokens, lengths, str(path))
 
 
-def _read_jsonl(path: Path, text: str, lang: str) -> Tuple[List[str], np.ndarray]:
-    import spacy
-
+def _jsonl_block(path: Path, lines: List[str], line_offset: int, lang: str) -> TokenizedCorpus:
     texts: List[str] = []
-    for i, line in enumerate(text.splitlines(), start=1):
+    for i, line in enumerate(lines, start=line_offset + 1):
         if not line.strip():
             continue
         try:
@@ -200,8 +278,15 @@ def _read_jsonl(path: Path, text: str, lang: str) -> Tuple[List[str], np.ndarray
             raise UserInputError(
                 f"{path}, line {i}: expected a JSON object with a \"text\" field, got {line[:80]!r}."
             ) from None
-    tokenizer = spacy.blank(lang).tokenizer
-    return tokens_of_docs(tokenizer.pipe(texts))
+    tokens, lengths = tokens_of_docs(_tokenizer(lang).pipe(texts))
+    return TokenizedCorpus(tokens, lengths, str(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _tokenizer(lang: str):
+    import spacy
+
+    return spacy.blank(lang).tokenizer
 
 
 def normalized_counts(corpus: TokenizedCorpus, normalizer: Normalizer) -> Counter:

@@ -6,7 +6,7 @@ import numpy as np
 from spacy.strings import get_string_id
 from spacy.vectors import Vectors
 
-from .corpus import _read_text
+from .corpus import read_text
 from .errors import UserInputError
 
 Pair = Tuple[str, str, float]
@@ -18,7 +18,7 @@ def read_pairs(path: Union[str, Path]) -> List[Pair]:
     if not path.exists():
         raise UserInputError(f"Word-pair file not found: {path}. It needs lines of `word1 word2 score`.")
     pairs: List[Pair] = []
-    for i, line in enumerate(_read_text(path).splitlines(), start=1):
+    for i, line in enumerate(read_text(path).splitlines(), start=1):
         fields = line.split()
         if not fields or fields[0].startswith("#"):
             continue

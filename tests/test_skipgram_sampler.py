@@ -8,6 +8,7 @@ from spacy_elmo_w2v.skipgram.sampler import (
     draw_negatives,
     keep_probabilities,
     noise_distribution,
+    noise_table,
     sample_epoch,
 )
 
@@ -45,7 +46,7 @@ def test_negatives_follow_unigram_to_the_three_quarters():
     noise = noise_distribution(counts)
     expected = counts**0.75 / (counts**0.75).sum()
     np.testing.assert_allclose(noise.numpy(), expected, rtol=1e-5)
-    draws = draw_negatives(noise, 200_000, torch.Generator().manual_seed(1))
+    draws = draw_negatives(noise_table(noise), 200_000, torch.Generator().manual_seed(1))
     empirical = np.bincount(draws.numpy(), minlength=5) / 200_000
     assert 0.5 * np.abs(empirical - expected).sum() < 0.01  # total variation distance
 
@@ -88,3 +89,9 @@ def test_same_seed_draws_the_same_epoch():
 def test_noise_distribution_without_counts_is_an_error():
     with pytest.raises(ValueError):
         noise_distribution(np.zeros(3, dtype=np.int64))
+
+
+def test_words_without_noise_mass_are_never_drawn():
+    counts = np.array([0, 40, 0, 0, 9, 0], dtype=np.int64)
+    draws = draw_negatives(noise_table(noise_distribution(counts)), 100_000, torch.Generator().manual_seed(3))
+    assert set(draws.tolist()) == {1, 4}

@@ -169,22 +169,26 @@ class SkipGramVectors(TrainablePipe):
         *,
         nlp: Optional[Language] = None,
         corpus: Optional[TokenizedCorpus] = None,
+        words: Optional[Vocabulary] = None,
     ) -> None:
         """Build the vocabulary and a fresh model.
 
         get_examples: training examples (as from ``spacy train``); their
             reference docs' tokens are the corpus.
-        corpus: alternatively, a :class:`TokenizedCorpus` (the pretraining
-            CLI passes the whole training file this way).
+        corpus: alternatively, a :class:`TokenizedCorpus` in memory.
+        words: alternatively, a ready vocabulary (the pretraining CLI counts
+            the corpus as a stream and passes it this way).
         """
-        if corpus is None:
-            if get_examples is None:
-                raise UserInputError(f"{self.name}.initialize needs get_examples or a corpus to build its vocabulary.")
-            tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
-            corpus = TokenizedCorpus(tokens, lengths, source="the training examples")
-        self.words = build_vocab(
-            corpus, self.normalizer, self.cfg["min_count"], min_count_setting=f"components.{self.name}.min_count"
-        )
+        if words is None:
+            if corpus is None:
+                if get_examples is None:
+                    raise UserInputError(f"{self.name}.initialize needs get_examples or a corpus to build its vocabulary.")
+                tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
+                corpus = TokenizedCorpus(tokens, lengths, source="the training examples")
+            words = build_vocab(
+                corpus, self.normalizer, self.cfg["min_count"], min_count_setting=f"components.{self.name}.min_count"
+            )
+        self.words = words
         self.model.set_dim("nV", len(self.words))
         self.model.initialize()
         self.sync_vectors()
@@ -213,7 +217,7 @@ class SkipGramVectors(TrainablePipe):
         """One skip-gram step on the examples' predicted docs (all their pairs in one batch)."""
         import torch
 
-        from .sampler import keep_probabilities, noise_distribution, sample_epoch
+        from .sampler import keep_probabilities, noise_distribution, noise_table, sample_epoch
         from .train import iter_batches, make_stream
 
         if losses is None:
@@ -225,7 +229,7 @@ class SkipGramVectors(TrainablePipe):
             return losses
         ids, sentences = self.encode(TokenizedCorpus(tokens, lengths))
         device = next(self.torch_model.parameters()).device
-        stream = make_stream(ids, sentences, len(self.words), self.words.unk_id, device)
+        stream = make_stream(ids, sentences, self.words.unk_id, device)
         if len(stream.ids) == 0:
             return losses
         if self._generator is None or self._generator.device != device:
@@ -239,7 +243,7 @@ class SkipGramVectors(TrainablePipe):
         if len(sample) == 0:
             return losses
         (batch,) = iter_batches(
-            sample, self.cfg["window"], len(sample), noise_distribution(counts).to(device),
+            sample, self.cfg["window"], len(sample), noise_table(noise_distribution(counts)).to(device),
             self.cfg["noise_samples"], self.cfg["negative"], self._generator,
         )
         loss, backprop = self.model.begin_update(batch)

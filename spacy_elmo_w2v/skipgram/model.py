@@ -109,62 +109,86 @@ def sgns_loss(input_weight: torch.Tensor, output_weight: torch.Tensor, batch: SG
     input_weight, output_weight: the ``[V, d]`` center and context tables.
     batch: consecutive centers, the padded stretch around them, which offsets
         are context words, and M noise words shared by the batch (see
-        :class:`SGNSBatch`). Offset ``o`` of all centers is the contiguous
-        slice ``window[w + o : w + o + B]`` of the stretch's output vectors.
+        :class:`SGNSBatch`).
 
-    Each center scores all M noise words, weighted by ``n_contexts * K / M``:
-    in expectation the same as K independent negatives per (center, context)
-    pair, as one matrix product (the shared-negatives estimator of Ji et al.,
-    2016). Returns (sum of positive BCE + weighted negative BCE) /
-    (n_pairs * (1 + K)), comparable to the masked BCE mean of the d2l
-    reference. Gradients are computed by hand (:class:`_SGNSLoss`) and land
-    in the two tables only at the rows the batch touches.
+    The loss is :func:`sgns_loss_and_row_grads`'s; autograd gets dense
+    gradients built from its row gradients (for ``nlp.update`` and thinc's
+    optimizers; the pretraining loop uses the row gradients directly).
     """
-    return _SGNSLoss.apply(
-        input_weight, output_weight, batch.centers, batch.window_words, batch.context_mask,
-        batch.noise, batch.negatives_per_pair,
-    )
+    return _SGNSLoss.apply(input_weight, output_weight, batch)
+
+
+@dataclass
+class SGNSGrads:
+    """Gradients of the SGNS loss at the rows a batch touches (row ids may repeat).
+
+    input_rows, input_grads: ``[n]`` ids and ``[n, d]`` gradient rows of the input table.
+    output_rows, output_grads: the same for the output table.
+    """
+
+    input_rows: torch.Tensor
+    input_grads: torch.Tensor
+    output_rows: torch.Tensor
+    output_grads: torch.Tensor
+
+    def dense(self, input_shape: torch.Size, output_shape: torch.Size, scale: torch.Tensor):
+        """The two full-size gradient tables, multiplied by ``scale``."""
+        grad_in = self.input_grads.new_zeros(input_shape).index_add_(0, self.input_rows, self.input_grads)
+        grad_out = self.output_grads.new_zeros(output_shape).index_add_(0, self.output_rows, self.output_grads)
+        return grad_in.mul_(scale), grad_out.mul_(scale)
+
+
+@torch.no_grad()
+def sgns_loss_and_row_grads(w_in: torch.Tensor, w_out: torch.Tensor, batch: SGNSBatch):
+    """The SGNS loss of a batch and its gradients at the rows it touches: ``(loss, SGNSGrads)``.
+
+    Offset ``o`` of all centers is the contiguous slice ``window[w + o : w + o + B]``
+    of the stretch's output vectors. Each center scores all M noise words,
+    weighted by ``n_contexts * K / M``: in expectation the same as K
+    independent negatives per (center, context) pair, as one matrix product
+    (the shared-negatives estimator of Ji et al., 2016). The loss is (sum of
+    positive BCE + weighted negative BCE) / (n_pairs * (1 + K)), comparable to
+    the masked BCE mean of the d2l reference. The work is proportional to the
+    batch, never to the vocabulary.
+    """
+    centers, window_words, noise = batch.centers, batch.window_words, batch.noise
+    n = centers.shape[0]
+    radius = (batch.context_mask.shape[1] - 1) // 2
+    offsets = [j for j in range(batch.context_mask.shape[1]) if j != radius]
+    c = w_in.index_select(0, centers)
+    o = w_out.index_select(0, window_words)
+    noise_vecs = w_out.index_select(0, noise)
+    scores = torch.stack([(c * o[j : j + n]).sum(1) for j in offsets])  # [2w, B]
+    mask = batch.context_mask[:, offsets].t().to(c.dtype)
+    n_ctx = mask.sum(0)
+    dtype = noise_matmul_dtype(c.device, c.dtype)
+    neg_scores = (c.to(dtype) @ noise_vecs.to(dtype).t()).to(c.dtype)  # [B, M]
+    neg_weight = n_ctx * (batch.negatives_per_pair / noise.shape[0])
+    norm = n_ctx.sum().clamp_min(1.0) * (1 + batch.negatives_per_pair)
+    loss = ((F.softplus(-scores) * mask).sum() + (F.softplus(neg_scores).sum(1) * neg_weight).sum()) / norm
+    g_pos = torch.sigmoid(-scores).mul_(mask).div_(-norm)  # d loss / d score, [2w, B]
+    g_neg = torch.sigmoid(neg_scores).mul_((neg_weight / norm)[:, None])  # [B, M]
+    g_c = (g_neg.to(dtype) @ noise_vecs.to(dtype)).to(c.dtype)
+    g_o = torch.zeros_like(o)
+    for k, j in enumerate(offsets):
+        g_c.addcmul_(o[j : j + n], g_pos[k][:, None])
+        g_o[j : j + n].addcmul_(c, g_pos[k][:, None])
+    g_noise = (g_neg.t().to(dtype) @ c.to(dtype)).to(c.dtype)
+    grads = SGNSGrads(centers, g_c, torch.cat([window_words, noise]), torch.cat([g_o, g_noise]))
+    return loss, grads
 
 
 class _SGNSLoss(torch.autograd.Function):
-    """Forward and backward of :func:`sgns_loss` in a few bulk passes."""
+    """:func:`sgns_loss` for autograd: the row gradients, made dense in backward."""
 
     @staticmethod
-    def forward(ctx, w_in, w_out, centers, window_words, context_mask, noise, negatives_per_pair):
-        n = centers.shape[0]
-        radius = (context_mask.shape[1] - 1) // 2
-        offsets = [j for j in range(context_mask.shape[1]) if j != radius]
-        c = w_in.index_select(0, centers)
-        o = w_out.index_select(0, window_words)
-        noise_vecs = w_out.index_select(0, noise)
-        scores = torch.stack([(c * o[j : j + n]).sum(1) for j in offsets])  # [2w, B]
-        mask = context_mask[:, offsets].t().to(c.dtype)
-        n_ctx = mask.sum(0)
-        dtype = noise_matmul_dtype(c.device, c.dtype)
-        neg_scores = (c.to(dtype) @ noise_vecs.to(dtype).t()).to(c.dtype)  # [B, M]
-        neg_weight = n_ctx * (negatives_per_pair / noise.shape[0])
-        norm = n_ctx.sum().clamp_min(1.0) * (1 + negatives_per_pair)
-        loss = ((F.softplus(-scores) * mask).sum() + (F.softplus(neg_scores).sum(1) * neg_weight).sum()) / norm
-        ctx.save_for_backward(c, o, noise_vecs, scores, mask, neg_scores, neg_weight, centers, window_words, noise)
-        ctx.norm, ctx.offsets, ctx.dtype = norm, offsets, dtype
+    def forward(ctx, w_in, w_out, batch):
+        loss, grads = sgns_loss_and_row_grads(w_in, w_out, batch)
+        ctx.grads = grads
         ctx.shapes = (w_in.shape, w_out.shape)
         return loss
 
     @staticmethod
     def backward(ctx, grad_loss):
-        c, o, noise_vecs, scores, mask, neg_scores, neg_weight, centers, window_words, noise = ctx.saved_tensors
-        n = c.shape[0]
-        scale = grad_loss / ctx.norm
-        g_pos = torch.sigmoid(-scores).mul_(mask).mul_(-scale)  # d loss / d score, [2w, B]
-        g_neg = torch.sigmoid(neg_scores).mul_((neg_weight * scale)[:, None])  # [B, M]
-        dtype = ctx.dtype
-        g_c = (g_neg.to(dtype) @ noise_vecs.to(dtype)).to(c.dtype)
-        g_o = torch.zeros_like(o)
-        for k, j in enumerate(ctx.offsets):
-            g_c.addcmul_(o[j : j + n], g_pos[k][:, None])
-            g_o[j : j + n].addcmul_(c, g_pos[k][:, None])
-        g_noise = (g_neg.t().to(dtype) @ c.to(dtype)).to(c.dtype)
-        in_shape, out_shape = ctx.shapes
-        grad_in = c.new_zeros(in_shape).index_add_(0, centers, g_c)
-        grad_out = c.new_zeros(out_shape).index_add_(0, window_words, g_o).index_add_(0, noise, g_noise)
-        return grad_in, grad_out, None, None, None, None, None
+        grad_in, grad_out = ctx.grads.dense(*ctx.shapes, grad_loss)
+        return grad_in, grad_out, None

@@ -1,4 +1,5 @@
 """Pretraining skip-gram vectors from a config: read, train, save a pipeline."""
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,13 +10,19 @@ from spacy.language import Language
 from wasabi import msg
 
 from ..config import PRETRAIN_SECTION, load_config, pretrain_section
-from ..corpus import read_corpus
+from ..corpus import empty_corpus_error, iter_corpus_blocks
+from ..counting import count_blocks
+from ..idfile import write_id_file
+from ..progress import peak_rss_mb
+from ..vocab import Vocabulary
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir
 from ..pipeline import find_pipe, nlp_from_config
 from ..settings import settings_from_section
 
+# Written into the output directory during the run: one JSON metrics line per interval.
+METRICS_FILE = "metrics.jsonl"
 
 
 @dataclass
@@ -27,6 +34,8 @@ class SkipGramSettings:
     learn_rate: float = field(metadata={"above": 0})
     final_learn_rate: float = field(metadata={"min": 0})
     seed: int = field(metadata={"min": 0})
+    max_vocab_size: Optional[int] = field(metadata={"min": 1})
+    max_count_table: Optional[int] = field(metadata={"min": 1})
 
 
 def pretrain_skipgram(
@@ -42,7 +51,13 @@ def pretrain_skipgram(
 
     Returns the trained pipeline. ``output_dir`` is written only when the run
     succeeds (see :mod:`spacy_elmo_w2v.output`); it holds a pipeline that
-    ``spacy.load`` loads, plus ``training_log.json``.
+    ``spacy.load`` loads, plus ``training_log.json`` and ``metrics.jsonl``.
+
+    The corpus is streamed twice, never held in memory: a counting pass
+    builds the vocabulary (its table capped by ``[pretrain] max_count_table``,
+    the vocabulary by ``max_vocab_size``), a second pass writes it as ids to
+    ``OUTPUT_DIR.partial/ids`` (deleted after training), which training reads
+    chunk by chunk.
     """
     started = time.perf_counter()
     config = load_config(config_path, overrides or {})
@@ -55,50 +70,71 @@ def pretrain_skipgram(
     section = pretrain_section(resolved, config_path)
     settings = settings_from_section(SkipGramSettings, section, PRETRAIN_SECTION, "configs/skipgram.cfg")
     check_output_dir(output_dir, overwrite)
+    lang = resolved["nlp"]["lang"]
     nlp = nlp_from_config(config)
     name, pipe = find_pipe(nlp, "skipgram_vectors")
     seed_everything(settings.seed)
     device = resolve_device(gpu_id)
 
-    from .train import make_stream, train_skipgram  # torch: imported once the settings are known to be good
+    from .train import train_skipgram  # torch: imported once the settings are known to be good
 
-    msg.info(f"Reading {train_path}")
-    corpus = read_corpus(train_path, lang=resolved["nlp"]["lang"], what="--paths.train")
-    pipe.initialize(corpus=corpus)
-    ids, sentences = pipe.encode(corpus)
-    msg.info(
-        f"{len(corpus):,} tokens in {corpus.n_sentences:,} sentences; "
-        f"{len(pipe.words):,} words with count >= {pipe.cfg['min_count']}; training on {device}"
+    msg.info(f"Counting words in {train_path}")
+    counted = count_blocks(iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe.normalizer, settings.max_count_table)
+    if counted.n_tokens == 0:
+        raise empty_corpus_error(train_path, "--paths.train")
+    if counted.pruned:
+        msg.warn(
+            f"The word count table passed max_count_table={settings.max_count_table:,} and was pruned "
+            f"{counted.n_prunes} times: words seen fewer than {counted.min_reduce} times may be missing or "
+            f"undercounted. Raise [{PRETRAIN_SECTION}] max_count_table if you have the memory."
+        )
+    words = Vocabulary.build(
+        counted.counts, min_count=pipe.cfg["min_count"], max_size=settings.max_vocab_size, source=str(train_path),
+        min_count_setting=f"components.{name}.min_count",
     )
-    model = pipe.torch_model.to(device)
-    stream = make_stream(ids, sentences, len(pipe.words), pipe.words.unk_id, device)
-    if len(stream.ids) == 0:
+    pipe.initialize(words=words)
+    msg.info(
+        f"{counted.n_tokens:,} tokens in {counted.n_sentences:,} sentences; "
+        f"{len(pipe.words):,} words with count >= {pipe.cfg['min_count']}"
+        + (f" (capped at max_vocab_size={settings.max_vocab_size:,})" if settings.max_vocab_size else "")
+        + f"; training on {device}"
+    )
+    if int(pipe.words.counts.sum() - pipe.words.counts[pipe.words.unk_id]) == 0:
         raise UserInputError(
             f"Every token of {train_path} is out of vocabulary: lower min_count "
             f"(--components.{name}.min_count 1)."
         )
-    log = train_skipgram(
-        model,
-        stream,
-        window=pipe.cfg["window"],
-        negative=pipe.cfg["negative"],
-        subsample=pipe.cfg["subsample"],
-        max_epochs=settings.max_epochs,
-        batch_size=settings.batch_size,
-        noise_samples=pipe.cfg["noise_samples"],
-        learn_rate=settings.learn_rate,
-        final_learn_rate=settings.final_learn_rate,
-        seed=settings.seed,
-        progress=progress,
-    )
-    model.to("cpu")
-    pipe.sync_vectors()
-    msg.good(
-        f"Trained {settings.max_epochs} epochs in {log.seconds:.1f}s "
-        f"({log.tokens_per_second:,.0f} corpus tokens/s); loss by epoch: "
-        + ", ".join(f"{x:.3f}" for x in log.epoch_losses)
-    )
+    model = pipe.torch_model.to(device)
     with atomic_output_dir(output_dir, overwrite=overwrite) as tmp:
+        ids_dir = tmp / "ids"
+        msg.info(f"Writing the corpus as ids to {ids_dir}")
+        id_file = write_id_file(iter_corpus_blocks(train_path, lang), pipe.words, pipe.normalizer, ids_dir)
+        log = train_skipgram(
+            model,
+            id_file,
+            pipe.words.counts,
+            drop_id=pipe.words.unk_id,
+            window=pipe.cfg["window"],
+            negative=pipe.cfg["negative"],
+            subsample=pipe.cfg["subsample"],
+            max_epochs=settings.max_epochs,
+            batch_size=settings.batch_size,
+            noise_samples=pipe.cfg["noise_samples"],
+            learn_rate=settings.learn_rate,
+            final_learn_rate=settings.final_learn_rate,
+            seed=settings.seed,
+            progress=progress,
+            metrics_path=tmp / METRICS_FILE,
+        )
+        del id_file
+        shutil.rmtree(ids_dir)
+        model.to("cpu")
+        pipe.sync_vectors()
+        msg.good(
+            f"Trained {settings.max_epochs} epochs in {log.seconds:.1f}s "
+            f"({log.tokens_per_second:,.0f} corpus tokens/s); loss by epoch: "
+            + ", ".join(f"{x:.3f}" for x in log.epoch_losses)
+        )
         nlp.to_disk(tmp)
         srsly.write_json(
             Path(tmp) / "training_log.json",
@@ -109,8 +145,10 @@ def pretrain_skipgram(
                 "total_seconds": time.perf_counter() - started,
                 "device": str(device),
                 "n_words": len(pipe.words),
+                "corpus_tokens": counted.n_tokens,
+                "count_table_prunes": counted.n_prunes,
+                "peak_rss_mb": peak_rss_mb(),
             },
         )
     msg.good(f"Saved pipeline to {output_dir} ({time.perf_counter() - started:.1f}s in all)")
     return nlp
-

@@ -2,7 +2,9 @@
 
 - :func:`keep_probabilities`: subsampling of frequent words (Mikolov et al.):
   keep a word of relative frequency f with probability min(1, sqrt(t / f)).
-- :func:`noise_distribution`: negatives are drawn from unigram counts ** 0.75.
+- :func:`noise_distribution`: negatives are drawn from unigram counts ** 0.75;
+  :func:`noise_table` turns it into a cumulative table once, so each draw
+  (:func:`draw_negatives`) is a binary search, O(n log V), not O(V) per call.
 - :func:`sample_epoch`: one epoch's worth of centers: the subsampled corpus,
   the sentence of each kept token, and a window radius per center drawn
   uniformly from 1..window.
@@ -104,6 +106,16 @@ def context_mask(
     return inside & same & near
 
 
-def draw_negatives(noise: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
-    """``n`` word ids drawn with replacement from the noise distribution."""
-    return torch.multinomial(noise, n, replacement=True, generator=generator)
+def noise_table(distribution: torch.Tensor) -> torch.Tensor:
+    """The cumulative table (float64) of a noise distribution, for :func:`draw_negatives`."""
+    return torch.cumsum(distribution.double(), 0)
+
+
+def draw_negatives(table: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
+    """``n`` word ids drawn with replacement; ``table`` is :func:`noise_table`'s cumulative table.
+
+    Each draw is a binary search of a uniform number in the table; words
+    of probability 0 are never drawn.
+    """
+    u = torch.rand(n, generator=generator, device=table.device, dtype=torch.float64) * table[-1]
+    return torch.searchsorted(table, u, right=True).clamp_(max=table.shape[0] - 1)

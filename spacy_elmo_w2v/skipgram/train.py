@@ -1,52 +1,63 @@
-"""The skip-gram training loop: epochs of bulk-sampled batches, on CPU or CUDA.
+"""The skip-gram training loop: epochs over an id file, chunk by chunk, on CPU or CUDA.
 
-Per epoch, the corpus is subsampled and window radii are drawn in one pass
-on the device (:mod:`.sampler`); consecutive stretches of the subsampled
-corpus then form batches whose pairs are scored without ever being listed
-(:class:`.model.SGNSBatch`). The only Python loop is over batches.
+Each epoch reads the corpus in chunks of ``chunk_tokens`` tokens
+(:meth:`..idfile.IdFile.chunks`), so memory is one chunk whatever the corpus
+length. A chunk is moved to the device, subsampled, and given window radii
+in one pass (:mod:`.sampler`); consecutive stretches of it form batches whose
+pairs are scored without ever being listed (:class:`.model.SGNSBatch`).
+Windows stop at sentence ends and at chunk ends. Gradients exist only at the
+rows a batch touches and :class:`.row_adam.RowAdam` updates only those, so a
+step costs the same with 10 thousand or 10 million words. The only Python
+loops are over chunks and batches.
 """
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional
+from pathlib import Path
+from typing import Iterator, List, Optional, Union
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
-from .adam import FusedAdam
-from .model import SGNSBatch, SkipGramModel
-from .sampler import EpochSample, context_mask, draw_negatives, keep_probabilities, noise_distribution, sample_epoch
+from ..idfile import IdFile
+from ..progress import Progress
+from .model import SGNSBatch, SkipGramModel, sgns_loss_and_row_grads
+from .row_adam import RowAdam
+from .sampler import (
+    EpochSample,
+    context_mask,
+    draw_negatives,
+    keep_probabilities,
+    noise_distribution,
+    noise_table,
+    sample_epoch,
+)
+
+# Tokens of the id file on the device at a time (PTB, 0.93M tokens, is one chunk).
+CHUNK_TOKENS = 1 << 20
 
 
 @dataclass
 class TrainingStream:
-    """The corpus as the trainer sees it, on the device.
+    """A stretch of the corpus as the trainer sees it, on the device.
 
     ids: vocabulary ids with the unknown-word token removed (as in word2vec
         and d2l: ``<unk>`` is neither a center nor a context word).
-    sentences: sentence index of each id, so windows stop at sentence ends.
-    counts: per-word counts of ``ids`` (numpy, vocabulary-sized).
-    n_corpus_tokens: tokens of the original corpus, ``<unk>`` included: the
+    sentences: sentence number of each id, so windows stop at sentence ends.
+    n_corpus_tokens: tokens of the original stretch, ``<unk>`` included: the
         unit of the reported tokens/s, as gensim counts them.
     """
 
     ids: torch.Tensor
     sentences: torch.Tensor
-    counts: np.ndarray
     n_corpus_tokens: int
 
 
-def make_stream(
-    ids: np.ndarray, sentences: np.ndarray, n_words: int, drop_id: Optional[int], device: torch.device
-) -> TrainingStream:
-    """Move a corpus to the device, dropping ``drop_id`` (the ``<unk>`` id)."""
+def make_stream(ids: np.ndarray, sentences: np.ndarray, drop_id: Optional[int], device: torch.device) -> TrainingStream:
+    """Move a stretch of the corpus to the device, dropping ``drop_id`` (the ``<unk>`` id)."""
     keep = ids != drop_id if drop_id is not None else np.ones(len(ids), dtype=bool)
-    kept_ids = ids[keep]
-    counts = np.bincount(kept_ids, minlength=n_words).astype(np.int64)
     return TrainingStream(
-        ids=torch.as_tensor(kept_ids, dtype=torch.long, device=device),
+        ids=torch.as_tensor(ids[keep], dtype=torch.long, device=device),
         sentences=torch.as_tensor(sentences[keep], dtype=torch.long, device=device),
-        counts=counts,
         n_corpus_tokens=len(ids),
     )
 
@@ -60,16 +71,18 @@ def iter_batches(
     negatives_per_pair: int,
     generator: torch.Generator,
 ) -> Iterator[SGNSBatch]:
-    """Cut one epoch's centers into consecutive batches of ``batch_size`` centers."""
+    """Cut a sample's centers into consecutive batches of ``batch_size`` centers.
+
+    noise: the cumulative noise table (:func:`.sampler.noise_table`).
+    """
     padded = sample.padded_words(window)
     n = len(sample)
-    mask = context_mask(sample.sentences, sample.radius, 0, n, window)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         yield SGNSBatch(
             centers=sample.words[start:stop],
             window_words=padded[start : stop + 2 * window],
-            context_mask=mask[start:stop],
+            context_mask=context_mask(sample.sentences, sample.radius, start, stop, window),
             noise=draw_negatives(noise, noise_samples, generator),
             negatives_per_pair=negatives_per_pair,
         )
@@ -82,7 +95,6 @@ class TrainingLog:
     epoch_losses: List[float] = field(default_factory=list)
     seconds: float = 0.0
     corpus_tokens: int = 0
-    pairs: int = 0
 
     @property
     def tokens_per_second(self) -> float:
@@ -91,8 +103,10 @@ class TrainingLog:
 
 def train_skipgram(
     model: SkipGramModel,
-    stream: TrainingStream,
+    corpus: IdFile,
+    counts: np.ndarray,
     *,
+    drop_id: Optional[int],
     window: int,
     negative: int,
     subsample: float,
@@ -102,10 +116,16 @@ def train_skipgram(
     learn_rate: float,
     final_learn_rate: float,
     seed: int,
+    chunk_tokens: int = CHUNK_TOKENS,
     progress: bool = True,
+    metrics_path: Optional[Union[str, Path]] = None,
+    log_interval: float = 10.0,
 ) -> TrainingLog:
-    """Train ``model`` in place on ``stream`` and return a :class:`TrainingLog`.
+    """Train ``model`` in place on the ids of ``corpus`` and return a :class:`TrainingLog`.
 
+    counts: ``int64`` corpus count of every vocabulary id (subsampling and
+        the noise distribution use them); ``drop_id`` (``<unk>``) is neither
+        a center, a context nor a noise word.
     window: the largest window radius; each center draws its own from 1..window.
     negative: K, negatives per (center, context) pair.
     subsample: the threshold t of frequent-word subsampling (0 disables it).
@@ -114,47 +134,53 @@ def train_skipgram(
         the first to the second over the run.
     seed: seeds the sampling generator; the same seed on the same device
         repeats the run exactly.
+    chunk_tokens: tokens read from ``corpus`` at a time.
+    progress: show a bar; metrics_path: append a JSON metrics line there
+        every ``log_interval`` seconds (see :mod:`..progress`).
     """
-    device = stream.ids.device
+    device = model.input.weight.device
     generator = torch.Generator(device=device).manual_seed(seed)
-    keep_prob = keep_probabilities(stream.counts, subsample).to(device)
-    noise = noise_distribution(stream.counts).to(device)
-    optimizer = FusedAdam(model.parameters(), learn_rate)
-    n_expected = float(keep_prob[stream.ids].sum()) if len(stream.ids) else 0.0
+    counts = np.array(counts, dtype=np.int64)
+    if drop_id is not None:
+        counts[drop_id] = 0
+    keep_prob = keep_probabilities(counts, subsample)
+    noise = noise_table(noise_distribution(counts)).to(device)
+    n_expected = float((torch.as_tensor(counts, dtype=torch.float64) * keep_prob.double()).sum())
+    keep_prob = keep_prob.to(device)
     total_steps = max(1, max_epochs * int(np.ceil(n_expected / batch_size)))
+    w_in, w_out = model.input.weight, model.output.weight
+    optimizer = RowAdam([w_in.data, w_out.data], learn_rate)
     log = TrainingLog()
-    bar = tqdm(
-        total=max_epochs * stream.n_corpus_tokens,
-        unit="tok",
-        unit_scale=True,
-        disable=not progress,
-        desc="skip-gram",
-        dynamic_ncols=True,
-    )
     step = 0
     start_time = time.perf_counter()
-    for epoch in range(max_epochs):
-        sample = sample_epoch(stream.ids, stream.sentences, keep_prob, window, generator)
-        epoch_loss = torch.zeros((), device=device)
-        n_batches = 0
-        for batch in iter_batches(sample, window, batch_size, noise, noise_samples, negative, generator):
-            frac = min(step / total_steps, 1.0)
-            optimizer.lr = learn_rate + (final_learn_rate - learn_rate) * frac
-            loss = model(batch)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            epoch_loss += loss.detach()
-            n_batches += 1
-            step += 1
-            bar.update(stream.n_corpus_tokens * batch.centers.shape[0] / max(len(sample), 1))
-            if progress and n_batches % 20 == 0:
-                bar.set_postfix(epoch=epoch + 1, loss=f"{float(epoch_loss) / n_batches:.3f}")
-        log.epoch_losses.append(float(epoch_loss) / max(n_batches, 1))
-        bar.set_postfix(epoch=epoch + 1, loss=f"{log.epoch_losses[-1]:.3f}")
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    log.seconds = time.perf_counter() - start_time
-    log.corpus_tokens = max_epochs * stream.n_corpus_tokens
-    bar.close()
+    with Progress(
+        max_epochs * len(corpus), desc="skip-gram", show=progress, metrics_path=metrics_path, interval=log_interval
+    ) as bar:
+        for epoch in range(max_epochs):
+            epoch_loss = torch.zeros((), device=device)
+            n_batches = 0
+            for chunk in corpus.chunks(chunk_tokens):
+                stream = make_stream(chunk.ids, chunk.sentences, drop_id, device)
+                sample = sample_epoch(stream.ids, stream.sentences, keep_prob, window, generator)
+                tokens_per_center = len(chunk) / max(len(sample), 1)
+                for batch in iter_batches(sample, window, batch_size, noise, noise_samples, negative, generator):
+                    optimizer.lr = learn_rate + (final_learn_rate - learn_rate) * min(step / total_steps, 1.0)
+                    loss, grads = sgns_loss_and_row_grads(w_in.data, w_out.data, batch)
+                    optimizer.step([(grads.input_rows, grads.input_grads), (grads.output_rows, grads.output_grads)])
+                    epoch_loss += loss
+                    n_batches += 1
+                    step += 1
+                    bar.update(
+                        tokens_per_center * batch.centers.shape[0],
+                        epoch=epoch + 1, loss=epoch_loss / n_batches, lr=optimizer.lr,
+                    )
+                if len(sample) == 0:
+                    bar.update(len(chunk))
+            log.epoch_losses.append(float(epoch_loss) / max(n_batches, 1))
+        optimizer.flush()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        log.seconds = time.perf_counter() - start_time
+        log.corpus_tokens = max_epochs * len(corpus)
+        bar.log(epoch=max_epochs, loss=log.epoch_losses[-1], lr=optimizer.lr)
     return log

@@ -1,0 +1,179 @@
+"""Skip-gram at scale: ours against gensim 4, whole commands, side by side in one run.
+
+    pip install -e '.[benchmark]'
+    python benchmarks/scale.py [--ptb PTB_TRAIN] [--tokens 20000000] [--types 1000000] [--work DIR]
+                               [--repeats 1] [--cases ptb,zipf,zipf-busy,ptb-busy,growth]
+
+Cases (each implementation in its own subprocess, alternating ours/gensim):
+
+- ``ptb``: PTB train, 5 epochs, min_count 10 (configs/skipgram.cfg);
+- ``zipf``: a synthetic Zipf corpus (``benchmarks/zipf_corpus.py``, written
+  to ``--work`` and not kept in the repository), 1 epoch, min_count 5;
+- ``zipf-busy`` / ``ptb-busy``: the same while one busy process
+  (``python -c "while True: pass"``) runs on the machine;
+- ``threads``: ours on PTB with the thread defaults off
+  (``SPACY_ELMO_W2V_THREADS=0``, torch's own: every core, libgomp's long
+  spin) and on, quiet and with one busy process;
+- ``growth``: ours on a fifth of the Zipf corpus and on that fifth repeated
+  5 times (min_count 1, so the vocabulary is the same): peak RSS should not grow.
+
+Measured per run: wall seconds of the whole command (start-up, reading,
+vocabulary, training, saving), corpus tokens/s (corpus tokens x epochs /
+wall seconds), the child's peak RSS (``os.wait4``'s rusage of that child) and
+the vocabulary size. gensim runs ``Word2Vec(corpus_file=..., workers=cores)``
+with the same hyperparameters (dim 100, window 5, 5 negatives, t = 1e-4).
+Record the load (printed) with the figures.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def measure(cmd: List[str], env: Optional[Dict[str, str]] = None) -> Dict:
+    """Run ``cmd``; return wall seconds, peak RSS (MB) of that child, and its last stdout line."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out[-3000:]}")
+    return {"seconds": wall, "rss_mb": usage.ru_maxrss / 1e3, "output": out}
+
+
+def run_ours(corpus: Path, epochs: int, min_count: int, out: Path, env: Optional[Dict[str, str]] = None) -> Dict:
+    cmd = [sys.executable, "-m", "spacy_elmo_w2v", "pretrain-skipgram", str(ROOT / "configs" / "skipgram.cfg"),
+           str(out), "--overwrite", "--no-progress", "--paths.train", str(corpus), "--pretrain.max_epochs", str(epochs),
+           "--components.skipgram_vectors.min_count", str(min_count)]
+    r = measure(cmd, env)
+    log = json.loads((out / "training_log.json").read_text())
+    r.update(vocab=log["n_words"] - 1, tokens=log["corpus_tokens"])  # without <unk>, as gensim counts
+    return r
+
+
+def run_gensim(corpus: Path, epochs: int, min_count: int, out: Path) -> Dict:
+    cmd = [sys.executable, __file__, "--gensim-worker", str(corpus), "--epochs", str(epochs),
+           "--min-count", str(min_count), "--out", str(out)]
+    r = measure(cmd)
+    r.update(json.loads(r["output"].strip().splitlines()[-1]))
+    return r
+
+
+def gensim_worker(corpus: Path, epochs: int, min_count: int, out: Path) -> None:
+    from gensim.models import Word2Vec
+
+    model = Word2Vec(corpus_file=str(corpus), vector_size=100, window=5, negative=5, min_count=min_count,
+                     sample=1e-4, sg=1, workers=cores(), epochs=epochs, seed=0)
+    out.mkdir(parents=True, exist_ok=True)
+    model.wv.save(str(out / "vectors.kv"))
+    print(json.dumps({"vocab": len(model.wv), "tokens": model.corpus_total_words}))
+
+
+class Busy:
+    """One busy process on the machine while the block runs."""
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+def report(case: str, impl: str, r: Dict, epochs: int) -> Dict:
+    row = {"case": case, "impl": impl, "seconds": round(r["seconds"], 2),
+           "tokens_per_s": round(r["tokens"] * epochs / r["seconds"]), "rss_mb": round(r["rss_mb"]),
+           "vocab": r["vocab"], "load": os.getloadavg()[0]}
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ptb", type=Path, default=DATA / "ptb" / "ptb.train.txt")
+    parser.add_argument("--tokens", type=int, default=20_000_000)
+    parser.add_argument("--types", type=int, default=1_000_000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/spacy_elmo_w2v_scale"))
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--cases", default="ptb,ptb-busy,zipf,zipf-busy,growth")
+    parser.add_argument("--output", type=Path, help="write the rows as JSON")
+    parser.add_argument("--gensim-worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--epochs", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--min-count", type=int, default=5, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.gensim_worker:
+        gensim_worker(args.gensim_worker, args.epochs, args.min_count, args.out)
+        return
+
+    from zipf_corpus import write_zipf_corpus
+
+    args.work.mkdir(parents=True, exist_ok=True)
+    cases = args.cases.split(",")
+    zipf = args.work / f"zipf_{args.tokens}_{args.types}.txt"
+    if any(c.startswith("zipf") or c == "growth" for c in cases) and not zipf.exists():
+        print(f"writing {zipf}", flush=True)
+        write_zipf_corpus(zipf, args.tokens, args.types)
+    print(f"{cores()} cores; load {os.getloadavg()}", flush=True)
+    rows = []
+    setups = {"ptb": (args.ptb, 5, 10), "zipf": (zipf, 1, 5)}
+    for case in cases:
+        if case == "growth":
+            fifth = args.work / "zipf_fifth.txt"
+            five = args.work / "zipf_fifth_x5.txt"
+            lines = zipf.read_text(encoding="utf8").splitlines(keepends=True)
+            fifth.write_text("".join(lines[: len(lines) // 5]), encoding="utf8")
+            five.write_text(fifth.read_text(encoding="utf8") * 5, encoding="utf8")
+            del lines
+            for name, path in (("growth-1x", fifth), ("growth-5x", five)):
+                rows.append(report(name, "ours", run_ours(path, 1, 1, args.work / "out_ours"), 1))
+            continue
+        if case == "threads":
+            for _ in range(args.repeats):
+                for busy in (False, True):
+                    for label, extra in (("defaults-off", {"SPACY_ELMO_W2V_THREADS": "0"}), ("defaults-on", {})):
+                        env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "GOMP_SPINCOUNT")}
+                        env.update(extra)
+                        with Busy() if busy else _nothing():
+                            r = run_ours(args.ptb, 5, 10, args.work / "out_ours", env)
+                        rows.append(report("ptb-busy" if busy else "ptb", f"ours, {label}", r, 5))
+            continue
+        corpus, epochs, min_count = setups[case.replace("-busy", "")]
+        for _ in range(args.repeats):
+            for impl, run in (("ours", run_ours), ("gensim", run_gensim)):
+                if case.endswith("-busy"):
+                    with Busy():
+                        time.sleep(1)
+                        r = run(corpus, epochs, min_count, args.work / f"out_{impl}")
+                else:
+                    r = run(corpus, epochs, min_count, args.work / f"out_{impl}")
+                rows.append(report(case, impl, r, epochs))
+    if args.output:
+        args.output.write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

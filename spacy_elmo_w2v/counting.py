@@ -1,0 +1,69 @@
+"""The counting pass: normalized word counts of a streamed corpus, in bounded memory.
+
+Counts are kept in one table of normalized words. When the table grows past
+``max_vocab_size`` entries, every word counted at most ``min_reduce`` times
+is dropped and ``min_reduce`` goes up by one (as gensim's ``max_vocab_size``
+does), so memory is bounded by the cap, not by the corpus. Pruned counts are
+lost: a word that was pruned and seen again later is undercounted. The result
+says how much was pruned so the caller can tell the user.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, Optional
+
+from .corpus import TokenizedCorpus
+from .normalize import Normalizer
+
+
+@dataclass
+class CorpusCounts:
+    """What the counting pass saw.
+
+    counts: normalized word -> count (after any pruning).
+    n_tokens, n_sentences: the corpus size.
+    n_prunes: how often the table was pruned (0: the counts are exact).
+    min_reduce: words counted fewer than this many times may be missing.
+    """
+
+    counts: Dict[str, int] = field(default_factory=dict)
+    n_tokens: int = 0
+    n_sentences: int = 0
+    n_prunes: int = 0
+    min_reduce: int = 1
+
+    @property
+    def pruned(self) -> bool:
+        return self.n_prunes > 0
+
+
+def count_blocks(
+    blocks: Iterable[TokenizedCorpus],
+    normalizer: Normalizer,
+    max_vocab_size: Optional[int] = None,
+) -> CorpusCounts:
+    """Count normalized words over a stream of blocks (see :func:`corpus.iter_corpus_blocks`).
+
+    The normalizer runs once per distinct token of each block. With
+    ``max_vocab_size`` set, the table never holds more than that many words
+    after a block has been added (see the module docstring).
+    """
+    from collections import Counter
+
+    result = CorpusCounts()
+    counts = result.counts
+    for block in blocks:
+        result.n_tokens += len(block)
+        result.n_sentences += block.n_sentences
+        for word, n in Counter(block.tokens).items():
+            key = normalizer(word)
+            counts[key] = counts.get(key, 0) + n
+        while max_vocab_size is not None and len(counts) > max_vocab_size:
+            _prune(counts, result.min_reduce)
+            result.min_reduce += 1
+            result.n_prunes += 1
+    return result
+
+
+def _prune(counts: Dict[str, int], min_reduce: int) -> None:
+    """Drop, in place, every word counted at most ``min_reduce`` times."""
+    for word in [w for w, n in counts.items() if n <= min_reduce]:
+        del counts[word]

@@ -1,0 +1,129 @@
+"""The corpus on disk as vocabulary ids: written once, read in slices.
+
+An id file is a directory with two flat arrays:
+
+- ``ids.u32``: the id of every token, all sentences concatenated (uint32);
+- ``offsets.i64``: ``n_sentences + 1`` token offsets (int64); sentence ``k``
+  is ``ids[offsets[k]:offsets[k + 1]]``.
+
+Both are read through ``np.memmap``, so opening a billion-token corpus costs
+no memory; :meth:`IdFile.read` and :meth:`IdFile.chunks` hand out contiguous
+token ranges ``[start, stop)`` (one process or rank reads its own range).
+"""
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Optional, Union
+
+import numpy as np
+
+from .corpus import TokenizedCorpus
+from .normalize import Normalizer
+from .vocab import Vocabulary
+
+IDS_NAME = "ids.u32"
+OFFSETS_NAME = "offsets.i64"
+MAX_VOCAB = np.iinfo(np.uint32).max
+
+
+@dataclass
+class IdSlice:
+    """Tokens ``[start, stop)`` of an id file.
+
+    ids: ``int64`` ids of the tokens.
+    sentences: ``int64`` per token, a sentence number that changes exactly
+        where a sentence boundary falls (numbered from 0 within the slice).
+    start: the position of the first token in the whole corpus.
+    """
+
+    ids: np.ndarray
+    sentences: np.ndarray
+    start: int
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+class IdFile:
+    """Token ids and sentence offsets, read in slices; ``len()`` is the number of tokens.
+
+    ids: the id of every token (uint32 or int64; a memmap for files on disk).
+    offsets: ``n_sentences + 1`` int64 token offsets, starting at 0.
+    Use :meth:`open` for a directory written by :func:`write_id_file`; an
+    in-memory corpus (:class:`..corpus.EncodedCorpus`) fits too.
+    """
+
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray, directory: Optional[Path] = None) -> None:
+        if len(offsets) == 0 or int(offsets[0]) != 0 or int(offsets[-1]) != len(ids):
+            where = directory or "the arrays"
+            raise ValueError(f"{where}: ids and sentence offsets do not match (a half-written id file?)")
+        self.ids = ids
+        self.offsets = offsets
+        self.directory = directory
+
+    @classmethod
+    def open(cls, directory: Union[str, Path]) -> "IdFile":
+        """Memory-map the id file in ``directory``."""
+        directory = Path(directory)
+        return cls(_memmap(directory / IDS_NAME, np.uint32), _memmap(directory / OFFSETS_NAME, np.int64), directory)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.offsets) - 1
+
+    def read(self, start: int, stop: int) -> IdSlice:
+        """Tokens ``[start, stop)`` (clipped to the corpus) with their sentence numbers."""
+        start, stop = max(0, start), min(stop, len(self))
+        if stop <= start:
+            empty = np.zeros(0, dtype=np.int64)
+            return IdSlice(empty, empty.copy(), start)
+        first = int(np.searchsorted(self.offsets, start, side="right")) - 1
+        last = int(np.searchsorted(self.offsets, stop, side="left"))
+        bounds = np.clip(np.asarray(self.offsets[first : last + 1], dtype=np.int64), start, stop) - start
+        sentences = np.repeat(np.arange(len(bounds) - 1, dtype=np.int64), np.diff(bounds))
+        return IdSlice(np.asarray(self.ids[start:stop], dtype=np.int64), sentences, start)
+
+    def chunks(self, chunk_tokens: int, start: int = 0, stop: Optional[int] = None) -> Iterator[IdSlice]:
+        """Consecutive slices of at most ``chunk_tokens`` tokens covering ``[start, stop)``."""
+        stop = len(self) if stop is None else min(stop, len(self))
+        for begin in range(start, stop, chunk_tokens):
+            yield self.read(begin, min(begin + chunk_tokens, stop))
+
+    def counts(self, n_words: int, chunk_tokens: int = 1 << 22) -> np.ndarray:
+        """``int64`` count of every id, read chunk by chunk."""
+        total = np.zeros(n_words, dtype=np.int64)
+        for begin in range(0, len(self), chunk_tokens):
+            total += np.bincount(self.ids[begin : begin + chunk_tokens], minlength=n_words)
+        return total
+
+
+def write_id_file(
+    blocks: Iterable[TokenizedCorpus], vocab: Vocabulary, normalizer: Normalizer, directory: Union[str, Path]
+) -> IdFile:
+    """Encode a stream of blocks with ``vocab`` into an id file in ``directory``.
+
+    Each distinct token of a block is normalized once; out-of-vocabulary
+    tokens get ``vocab.unk_id``. Memory is one block at a time.
+    """
+    if len(vocab) > MAX_VOCAB:
+        raise ValueError(f"{len(vocab)} words do not fit uint32 ids")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    index, unk = vocab.index, vocab.unk_id
+    end = 0
+    with open(directory / IDS_NAME, "wb") as ids_out, open(directory / OFFSETS_NAME, "wb") as offsets_out:
+        np.zeros(1, dtype=np.int64).tofile(offsets_out)
+        for block in blocks:
+            to_id = {w: index.get(normalizer(w), unk) for w in set(block.tokens)}
+            np.fromiter(map(to_id.__getitem__, block.tokens), dtype=np.uint32, count=len(block)).tofile(ids_out)
+            (np.cumsum(block.lengths, dtype=np.int64) + end).tofile(offsets_out)
+            end += len(block)
+    return IdFile.open(directory)
+
+
+def _memmap(path: Path, dtype) -> np.ndarray:
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r")

@@ -1,0 +1,118 @@
+"""The streaming data path: blocks, the counting pass, the id file."""
+import bz2
+import gzip
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from spacy_elmo_w2v.corpus import iter_corpus_blocks, read_corpus
+from spacy_elmo_w2v.counting import count_blocks
+from spacy_elmo_w2v.idfile import IdFile, write_id_file
+from spacy_elmo_w2v.vocab import UNK, Vocabulary
+
+
+def _zipf_lines(n_lines, n_types=500, seed=0, words_per_line=12):
+    rng = np.random.default_rng(seed)
+    ranks = np.minimum(rng.zipf(1.3, size=n_lines * words_per_line), n_types)
+    lengths = rng.integers(1, 2 * words_per_line, size=n_lines)
+    lines, start = [], 0
+    for n in lengths:
+        chunk = ranks[start : start + n]
+        if len(chunk) < n:
+            chunk = np.concatenate([chunk, ranks[: n - len(chunk)]])
+        lines.append(" ".join(f"w{r}" for r in chunk))
+        start = (start + n) % len(ranks)
+    return lines
+
+
+def _identity(word):
+    return word
+
+
+@pytest.mark.parametrize("opener,suffix", [(open, ".txt"), (gzip.open, ".txt.gz"), (bz2.open, ".txt.bz2")])
+def test_id_file_round_trips_the_corpus_exactly(tmp_path, opener, suffix):
+    lines = _zipf_lines(3000)
+    path = tmp_path / f"c{suffix}"
+    with opener(path, "wt", encoding="utf8") as f:
+        f.write("\n".join(lines[:1500]) + "\n\n  \n" + "\n".join(lines[1500:]) + "\n")
+    counted = count_blocks(iter_corpus_blocks(path, block_bytes=4096), _identity)
+    vocab = Vocabulary.build(counted.counts, min_count=1)
+    id_file = write_id_file(iter_corpus_blocks(path, block_bytes=4096), vocab, _identity, tmp_path / "ids")
+    reopened = IdFile.open(tmp_path / "ids")
+    assert reopened.n_sentences == len(lines) == counted.n_sentences
+    decoded = [
+        " ".join(vocab.decode(reopened.ids[reopened.offsets[k] : reopened.offsets[k + 1]]))
+        for k in range(reopened.n_sentences)
+    ]
+    assert decoded == lines
+    assert len(id_file) == counted.n_tokens == sum(len(line.split()) for line in lines)
+
+
+def test_blocks_join_to_what_read_corpus_reads(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(_zipf_lines(500)) + "\n")
+    blocks = list(iter_corpus_blocks(path, block_bytes=1000))
+    whole = read_corpus(path)
+    assert len(blocks) > 5
+    assert [t for b in blocks for t in b.tokens] == whole.tokens
+    assert np.concatenate([b.lengths for b in blocks]).tolist() == whole.lengths.tolist()
+
+
+def test_a_slice_numbers_sentences_from_zero_and_breaks_where_they_do():
+    # sentences: [0 1 2] [3 4] [5] [6 7 8 9]
+    corpus = IdFile(np.arange(10, dtype=np.uint32), np.array([0, 3, 5, 6, 10]))
+    part = corpus.read(1, 8)
+    assert part.ids.tolist() == [1, 2, 3, 4, 5, 6, 7]
+    assert part.sentences.tolist() == [0, 0, 1, 1, 2, 3, 3]
+    assert part.start == 1
+    chunks = list(corpus.chunks(4, start=2, stop=9))
+    assert [c.ids.tolist() for c in chunks] == [[2, 3, 4, 5], [6, 7, 8]]
+    assert len(corpus.read(9, 20)) == 1 and len(corpus.read(5, 5)) == 0
+
+
+def test_counting_prunes_rare_words_and_keeps_the_frequent_ones():
+    lines = _zipf_lines(4000, n_types=5000, seed=1)
+    blocks = [b for b in _blocks(lines, 200)]
+    exact = count_blocks(blocks, _identity)
+    capped = count_blocks(blocks, _identity, max_vocab_size=300)
+    assert not exact.pruned and capped.pruned
+    assert len(capped.counts) <= 300 < len(exact.counts)
+    top = sorted(exact.counts, key=exact.counts.get, reverse=True)[:50]
+    assert all(w in capped.counts for w in top)
+    # frequent words lose at most what pruning took from them
+    for w in top:
+        assert exact.counts[w] - capped.counts[w] <= capped.min_reduce * 20
+
+
+def test_max_vocab_size_keeps_the_most_frequent_words():
+    counts = {"a": 50, "b": 40, "c": 30, "d": 5}
+    vocab = Vocabulary.build(counts, min_count=1, max_size=2)
+    assert vocab.words == [UNK, "a", "b"]
+    assert vocab.counts[vocab.unk_id] == 35
+
+
+def test_peak_memory_of_count_and_encode_does_not_grow_with_corpus_length(tmp_path):
+    lines = _zipf_lines(2000, n_types=300, seed=2)
+    peaks = []
+    for copies in (1, 5):
+        path = tmp_path / f"c{copies}.txt"
+        path.write_text(("\n".join(lines) + "\n") * copies)
+        tracemalloc.start()
+        counted = count_blocks(iter_corpus_blocks(path, block_bytes=1 << 14), _identity)
+        vocab = Vocabulary.build(counted.counts, min_count=1)
+        id_file = write_id_file(iter_corpus_blocks(path, block_bytes=1 << 14), vocab, _identity, tmp_path / f"ids{copies}")
+        for _ in id_file.chunks(5000):
+            pass
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert len(id_file) == copies * sum(len(line.split()) for line in lines)
+    assert peaks[1] < 1.1 * peaks[0]
+
+
+def _blocks(lines, per_block):
+    from spacy_elmo_w2v.corpus import TokenizedCorpus
+
+    for i in range(0, len(lines), per_block):
+        sents = [line.split() for line in lines[i : i + per_block]]
+        yield TokenizedCorpus([t for s in sents for t in s], np.array([len(s) for s in sents]))
