@@ -3,8 +3,9 @@
     pip install -e '.[benchmark]'
     python benchmarks/skipgram_vs_gensim.py [--train PTB_TRAIN] [--pairs WORDSIM] [--repeats 3]
 
-Both train on the same corpus with the same hyperparameters (dim 100, window
-5, 5 negatives, min_count 10, t = 1e-4, 5 epochs; gensim with workers=2).
+Both train on the same corpus with the same hyperparameters, read from
+configs/skipgram.cfg (width, window, negatives, min_count, subsampling t,
+epochs; gensim with workers=2).
 Runs alternate (ours, gensim, ours, ...), each in a fresh subprocess (torch's
 and gensim's thread pools slow each other down when they share one), so that
 load from other processes hits both alike; the table gives the best and the
@@ -26,7 +27,20 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 PROBES = ("chip", "intel", "stock", "monday")
-HYPER = dict(width=100, window=5, negative=5, min_count=10, subsample=1e-4, epochs=5)
+CONFIG = ROOT / "configs" / "skipgram.cfg"
+
+
+def read_settings(config_path: Path = CONFIG) -> Dict:
+    """The hyperparameters both implementations use, read from a skip-gram config (the shipped one by default)."""
+    from spacy.util import load_config
+
+    cfg = load_config(config_path, interpolate=True)
+    comp, training = cfg["components"]["skipgram_vectors"], cfg["pretrain"]
+    return dict(
+        width=comp["model"]["width"], window=comp["window"], negative=comp["negative"], min_count=comp["min_count"],
+        subsample=comp["subsample"], noise_samples=comp["noise_samples"], epochs=training["max_epochs"],
+        batch_size=training["batch_size"], learn_rate=training["learn_rate"], final_learn_rate=training["final_learn_rate"],
+    )
 
 
 def run_ours(sentences: List[List[str]], seed: int, device: str) -> Tuple[float, float, Callable, Callable]:
@@ -38,22 +52,21 @@ def run_ours(sentences: List[List[str]], seed: int, device: str) -> Tuple[float,
     from spacy_elmo_w2v.normalize import PTBNormalizer
     from spacy_elmo_w2v.skipgram.model import SkipGramModel
     from spacy_elmo_w2v.skipgram.train import train_skipgram
-    from spacy.util import load_config
 
-    cfg = load_config(ROOT / "configs" / "skipgram.cfg", interpolate=True)
-    comp, training = cfg["components"]["skipgram_vectors"], cfg["pretrain"]
+    hyper = read_settings()
     start = time.perf_counter()
     corpus = TokenizedCorpus([w for s in sentences for w in s], np.array([len(s) for s in sentences]))
     normalizer = PTBNormalizer()
-    vocab = build_vocab(corpus, normalizer, HYPER["min_count"])
+    vocab = build_vocab(corpus, normalizer, hyper["min_count"])
     enc = encode_corpus(corpus, vocab, normalizer)
     dev = torch.device(device)
     torch.manual_seed(seed)
-    model = SkipGramModel(len(vocab), HYPER["width"]).to(dev)
+    model = SkipGramModel(len(vocab), hyper["width"]).to(dev)
     log = train_skipgram(
-        model, IdFile(enc.ids, enc.offsets), vocab.counts, drop_id=vocab.unk_id, window=HYPER["window"], negative=HYPER["negative"], subsample=HYPER["subsample"],
-        max_epochs=HYPER["epochs"], batch_size=training["batch_size"], noise_samples=comp["noise_samples"],
-        learn_rate=training["learn_rate"], final_learn_rate=training["final_learn_rate"], seed=seed, progress=False,
+        model, IdFile(enc.ids, enc.offsets), vocab.counts, drop_id=vocab.unk_id, window=hyper["window"],
+        negative=hyper["negative"], subsample=hyper["subsample"], max_epochs=hyper["epochs"],
+        batch_size=hyper["batch_size"], noise_samples=hyper["noise_samples"],
+        learn_rate=hyper["learn_rate"], final_learn_rate=hyper["final_learn_rate"], seed=seed, progress=False,
     )
     seconds = time.perf_counter() - start
     W = model.input.weight.detach().cpu().numpy()
@@ -76,14 +89,15 @@ def run_gensim(sentences: List[List[str]], seed: int) -> Tuple[float, float, Cal
     """Train gensim's Word2Vec (skip-gram, workers=2) with the same hyperparameters."""
     from gensim.models import Word2Vec
 
+    hyper = read_settings()
     start = time.perf_counter()
     model = Word2Vec(
-        vector_size=HYPER["width"], window=HYPER["window"], negative=HYPER["negative"],
-        min_count=HYPER["min_count"], sample=HYPER["subsample"], sg=1, workers=2, seed=seed,
+        vector_size=hyper["width"], window=hyper["window"], negative=hyper["negative"],
+        min_count=hyper["min_count"], sample=hyper["subsample"], sg=1, workers=2, seed=seed,
     )
     model.build_vocab(sentences)
     train_start = time.perf_counter()
-    model.train(sentences, total_examples=len(sentences), epochs=HYPER["epochs"])
+    model.train(sentences, total_examples=len(sentences), epochs=hyper["epochs"])
     end = time.perf_counter()
     wv = model.wv
 
@@ -139,6 +153,7 @@ def main() -> None:
         print(json.dumps(run_worker(args.worker, args.train, args.pairs, args.seed, args.device)))
         return
 
+    hyper = read_settings()
     names = {"ours": "spacy-elmo-w2v"}
     if not args.no_gensim:
         names["gensim"] = "gensim 4 (workers=2)"
@@ -152,12 +167,12 @@ def main() -> None:
             for field in ("total", "train", "ws353"):
                 r[field].append(out[field])
             r.update(covered=out["covered"], neighbours=out["neighbours"], n_tokens=out["n_tokens"])
-            print(f"[{rep + 1}/{args.repeats}] {label}: {out['n_tokens'] * HYPER['epochs'] / out['total']:,.0f} "
+            print(f"[{rep + 1}/{args.repeats}] {label}: {out['n_tokens'] * hyper['epochs'] / out['total']:,.0f} "
                   f"tokens/s, {out['total']:.2f}s, WordSim-353 rho {out['ws353']:.3f}", flush=True)
 
     n_tokens = results["ours"]["n_tokens"]
-    work = n_tokens * HYPER["epochs"]
-    print(f"\nPTB train: {n_tokens:,} tokens x {HYPER['epochs']} epochs, {args.repeats} repeats each\n")
+    work = n_tokens * hyper["epochs"]
+    print(f"\nPTB train: {n_tokens:,} tokens x {hyper['epochs']} epochs, {args.repeats} repeats each\n")
     print("| implementation | corpus tokens/s (best) | tokens/s (median) | seconds (median) | WordSim-353 rho (mean) | pairs covered |")
     print("|---|---|---|---|---|---|")
     for key, r in results.items():

@@ -10,7 +10,7 @@ each naming the file and what to do.
 import argparse
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from wasabi import msg
 from weasel.util import get_checksum, load_project_config
@@ -21,10 +21,15 @@ FETCH_HINT = (
 )
 
 
+def project_assets(project_dir: Path) -> Dict[Path, Dict[str, Any]]:
+    """Map each asset's resolved ``dest`` in project.yml to its entry (``url``, ``checksum``, ``description``)."""
+    config = load_project_config(project_dir)
+    return {(project_dir / a["dest"]).resolve(): a for a in config.get("assets", [])}
+
+
 def asset_checksums(project_dir: Path) -> Dict[Path, Optional[str]]:
     """Map each asset's resolved ``dest`` in project.yml to its MD5 checksum (None when it has none)."""
-    config = load_project_config(project_dir)
-    return {(project_dir / a["dest"]).resolve(): a.get("checksum") for a in config.get("assets", [])}
+    return {dest: asset.get("checksum") for dest, asset in project_assets(project_dir).items()}
 
 
 def find_problems(files: Sequence[Path], checksums: Dict[Path, Optional[str]]) -> List[str]:

@@ -21,6 +21,8 @@ import spacy
 from spacy.language import Language
 from spacy.strings import get_string_id
 
+from spacy_elmo_w2v.pipeline import find_pipe
+
 REQUIREMENT = "spacy-elmo-w2v"
 TEXTS: List[str] = [
     "the company said its stock rose N % in october",
@@ -60,7 +62,7 @@ def check_static(nlp: Language) -> None:
     keys, _, scores = vectors.most_similar(np.asarray([vectors[key]]), n=5)
     assert keys.shape == (1, 5) and int(keys[0][0]) == key, "most_similar of a word's vector should start with the word"
     assert np.isclose(scores[0][0], 1.0, atol=1e-3), f"self-similarity is {scores[0][0]}"
-    pipe = next(p for n, p in nlp.pipeline if nlp.get_pipe_meta(n).factory == "skipgram_vectors")
+    _, pipe = find_pipe(nlp, "skipgram_vectors")
     neighbours = pipe.most_similar("The", n=3)
     assert len(neighbours) == 3 and all(w != "the" for w, _ in neighbours), f"bad neighbours {neighbours}"
 

@@ -2,8 +2,9 @@
 
 Usage: python scripts/pretrain.py {skipgram,elmo} OUTPUT_DIR --gpu-id N --smoke true|false [--n-procs N] [OVERRIDES ...]
 
-- ``--gpu-id N >= 0`` with CUDA: the GPU config of scripts/presets.py; without
-  CUDA it says so and runs on the CPU with the CPU config.
+- ``--gpu-id N >= 0`` with CUDA: the config with the GPU overrides of
+  scripts/presets.py; without CUDA it says so and runs on the CPU with the
+  config as it is (the CPU preset).
 - ``--smoke true`` adds the smoke overrides of scripts/presets.py.
 - ``--n-procs N > 1`` runs the command data-parallel under
   ``torchrun --standalone --nproc-per-node N`` (one machine; see the README
@@ -20,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
-from presets import CONFIGS, SMOKE_OVERRIDES, parse_bool
+from presets import CONFIGS, GPU_OVERRIDES, SMOKE_OVERRIDES, parse_bool
 from wasabi import msg
 
 
@@ -34,15 +35,6 @@ def choose_device(gpu_id: int) -> Tuple[int, str]:
         msg.warn(f"gpu_id is {gpu_id} but no CUDA device is available: continuing on CPU with the CPU-sized preset.")
         return -1, "cpu"
     return gpu_id, "gpu"
-
-
-def choose_config(command: str, kind: str) -> Path:
-    """The config file for ``command`` on a ``kind`` machine, falling back to the CPU one if it is absent."""
-    config = CONFIGS[command][kind]
-    if not config.exists() and kind == "gpu":
-        msg.warn(f"{config} not found: using the CPU preset {CONFIGS[command]['cpu']} on the GPU.")
-        config = CONFIGS[command]["cpu"]
-    return config
 
 
 def resume_flags(command: str, output_dir: Path) -> List[str]:
@@ -68,11 +60,15 @@ def launcher(n_procs: int) -> List[str]:
 def build_command(
     command: str, output_dir: Path, gpu_id: int, smoke: bool, extra: Sequence[str], n_procs: int = 1
 ) -> List[str]:
-    """The ``python -m spacy_elmo_w2v pretrain-...`` argv (without ``--resume``), under torchrun when ``n_procs > 1``."""
+    """The ``python -m spacy_elmo_w2v pretrain-...`` argv (without ``--resume``), under torchrun when
+    ``n_procs > 1``: the command's config, then the GPU overrides on a GPU, the passed arguments,
+    and the smoke overrides."""
     device_id, kind = choose_device(gpu_id)
-    config = choose_config(command, kind)
-    argv = [*launcher(n_procs), "-m", "spacy_elmo_w2v", f"pretrain-{command}", str(config), str(output_dir)]
-    argv += ["--gpu-id", str(device_id), "--overwrite", *extra]
+    argv = [*launcher(n_procs), "-m", "spacy_elmo_w2v", f"pretrain-{command}", str(CONFIGS[command]), str(output_dir)]
+    argv += ["--gpu-id", str(device_id), "--overwrite"]
+    if kind == "gpu":
+        argv += GPU_OVERRIDES[command]
+    argv += list(extra)
     if smoke:
         argv += SMOKE_OVERRIDES[command]
     return argv

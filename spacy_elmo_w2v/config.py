@@ -63,7 +63,11 @@ def pipeline_config(config: Config) -> Config:
 
 
 def parse_overrides(args: List[str]) -> Dict[str, Any]:
-    """Parse ``--section.key value`` pairs the way spaCy's CLI does."""
-    from spacy.cli._util import parse_config_overrides
+    """Parse ``--section.key value`` pairs the way spaCy's CLI does (see :mod:`.overrides`).
 
-    return parse_config_overrides(args)
+    ``["--pretrain.max_epochs", "1", "--paths.train=t.txt"]`` ->
+    ``{"pretrain.max_epochs": 1, "paths.train": "t.txt"}``.
+    """
+    from .overrides import parse_overrides_with_env
+
+    return parse_overrides_with_env(args)

@@ -1,5 +1,5 @@
 """Finding our components in a pipeline, and building a pipeline from a config."""
-from typing import Any, Tuple
+from typing import Any, Optional, Tuple
 
 from spacy.language import Language
 from thinc.api import Config
@@ -8,14 +8,20 @@ from .config import pipeline_config
 from .errors import UserInputError
 
 
-def find_pipe(nlp: Language, factory: str) -> Tuple[str, Any]:
-    """The (name, component) of the first pipe made by ``factory``.
+def find_pipe(nlp: Language, factory: str, name: Optional[str] = None) -> Tuple[str, Any]:
+    """The (name, component) of the first pipe made by ``factory``, whatever it is called;
+    with ``name``, the pipe of that name, which must be made by ``factory``.
 
-    Raises :class:`UserInputError` if the pipeline has none.
+    Raises :class:`UserInputError` if the pipeline has no such pipe.
     """
-    for name, pipe in nlp.pipeline:
-        if nlp.get_pipe_meta(name).factory == factory:
-            return name, pipe
+    for pipe_name, pipe in nlp.pipeline:
+        if nlp.get_pipe_meta(pipe_name).factory == factory and name in (None, pipe_name):
+            return pipe_name, pipe
+    if name is not None:
+        raise UserInputError(
+            f"The pipeline has no {factory!r} component called {name!r} (it has: {', '.join(nlp.pipe_names) or 'none'}). "
+            f"Leave the name out to use the first {factory!r} component."
+        )
     raise UserInputError(
         f"The pipeline has no {factory!r} component (it has: {', '.join(nlp.pipe_names) or 'none'}). "
         f"Add one with nlp.add_pipe({factory!r}) or use a config whose [nlp] pipeline lists it."

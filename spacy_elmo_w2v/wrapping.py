@@ -8,15 +8,16 @@ from typing import Any, Callable, Optional, Tuple
 
 from thinc.api import ArgsKwargs, Model, PyTorchWrapper
 
-from .forking import make_torch_fork_safe
+from .forking import track_torch_module
 
 
 def wrap_torch_module(module: Any) -> Model:
     """A ``PyTorchWrapper`` around ``module``: batch in, scalar loss out.
 
-    Also makes torch safe to use in processes that ``nlp.pipe(n_process=...)`` forks.
+    Also makes torch safe to use in processes that ``nlp.pipe(n_process=...)``
+    forks while ``module`` is alive (see :mod:`.forking`).
     """
-    make_torch_fork_safe()
+    track_torch_module(module)
     return PyTorchWrapper(module, convert_inputs=_pass_batch)
 
 

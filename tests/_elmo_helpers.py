@@ -1,7 +1,8 @@
 """Shared helpers for the ELMo tests: tiny configs, toy corpora, tiny trained pipelines."""
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
+import pytest
 import spacy
 from spacy.language import Language
 from spacy.training import Example
@@ -86,3 +87,23 @@ def cli_args(overrides: dict) -> List[str]:
     for key, value in overrides.items():
         args += [f"--{key}", str(value).lower() if isinstance(value, bool) else str(value)]
     return args
+
+
+def interrupted_run(root: Path) -> Tuple[Path, dict]:
+    """Run ELMo pretraining on toy files in ``root`` and interrupt it after its
+    first epoch; return its OUTPUT_DIR (whose .partial holds the checkpoint) and overrides."""
+    from spacy_elmo_w2v.elmo.checkpoint import checkpoint_path
+    from spacy_elmo_w2v.elmo.train import pretrain_elmo
+
+    train, dev = write_toy_corpus(root / "train.txt", 2), write_toy_corpus(root / "dev.txt")
+    overrides = tiny_training(train, dev, epochs=1)
+
+    def crash(self, *args, **kwargs):
+        raise KeyboardInterrupt("simulated interruption")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(spacy.language.Language, "to_disk", crash)
+        with pytest.raises(KeyboardInterrupt):
+            pretrain_elmo(CONFIG, root / "elmo", overrides)
+    assert checkpoint_path(root / "elmo").exists()
+    return root / "elmo", overrides

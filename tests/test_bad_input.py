@@ -18,7 +18,7 @@ import pytest
 import spacy
 
 from ._elmo_helpers import CONFIG as ELMO_CONFIG
-from ._elmo_helpers import cli_args, tiny_training, write_toy_corpus
+from ._elmo_helpers import cli_args, interrupted_run, tiny_training, write_toy_corpus
 from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES, run_cli
 from spacy_elmo_w2v.elmo.checkpoint import checkpoint_path
 from spacy_elmo_w2v.errors import UserInputError
@@ -108,25 +108,6 @@ def test_bad_cli_input_is_one_line_naming_the_fix(case, tmp_path):
 
 
 # -- an interrupted ELMo run -------------------------------------------------
-
-
-def interrupted_run(root: Path) -> Tuple[Path, dict]:
-    """Run ELMo pretraining on toy files in ``root`` and interrupt it after its
-    first epoch; return its OUTPUT_DIR (whose .partial holds the checkpoint) and overrides."""
-    from spacy_elmo_w2v.elmo.train import pretrain_elmo
-
-    train, dev = write_toy_corpus(root / "train.txt", 2), write_toy_corpus(root / "dev.txt")
-    overrides = tiny_training(train, dev, epochs=1)
-
-    def crash(self, *args, **kwargs):
-        raise KeyboardInterrupt("simulated interruption")
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(spacy.language.Language, "to_disk", crash)
-        with pytest.raises(KeyboardInterrupt):
-            pretrain_elmo(ELMO_CONFIG, root / "elmo", overrides)
-    assert checkpoint_path(root / "elmo").exists()
-    return root / "elmo", overrides
 
 
 @pytest.fixture(scope="module")

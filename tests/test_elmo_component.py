@@ -199,6 +199,7 @@ def test_uninitialized_component_says_how_to_get_weights():
         nlp("the cat")
 
 
+@pytest.mark.slow  # a subprocess that forks two workers
 def test_hooks_restored_after_multiprocessing(nlp, tmp_path):
     """nlp.pipe(n_process=2) gives docs whose hooks come back with restore_elmo_hooks.
 
@@ -241,3 +242,57 @@ def test_restoring_docbin_docs_without_the_pipeline_is_a_clear_error(nlp):
     docbin = DocBin(docs=[nlp("the cat sat")])
     with pytest.raises(UserInputError, match="restore_elmo_hooks\\(docs, nlp\\)"):
         restore_elmo_hooks(list(docbin.get_docs(nlp.vocab)))
+
+
+@pytest.fixture(scope="module")
+def renamed():
+    nlp = tiny_nlp()
+    nlp.rename_pipe("elmo_vectors", "contextual")
+    return nlp
+
+
+def test_restore_hooks_finds_a_renamed_elmo_pipe_by_its_factory(renamed):
+    docs = list(renamed.pipe(["the cat sat", "the dog sat on the log ."]))
+    restored = restore_elmo_hooks(list(DocBin(docs=docs).get_docs(renamed.vocab)), renamed)
+    for doc, original in zip(restored, docs):
+        assert np.array_equal(doc[1].vector, original.tensor[1])
+
+
+def test_restore_hooks_with_a_name_that_is_no_elmo_pipe_is_a_clear_error(renamed):
+    docs = list(DocBin(docs=[renamed("the cat sat")]).get_docs(renamed.vocab))
+    with pytest.raises(UserInputError, match="'elmo_vectors' component called 'elmo'"):
+        restore_elmo_hooks(docs, renamed, component="elmo")
+
+
+def test_language_model_from_a_pipeline_finds_a_renamed_elmo_pipe(renamed):
+    from spacy_elmo_w2v.elmo.lm import LanguageModel
+
+    lm = LanguageModel.from_pipeline(renamed)
+    assert lm.bilm is renamed.get_pipe("contextual").bilm
+
+
+def _weights(nlp):
+    return {k: v.clone() for k, v in nlp.get_pipe("elmo_vectors").bilm.state_dict().items()}
+
+
+def test_to_disk_leaves_out_the_excluded_weights(nlp, tmp_path):
+    nlp.get_pipe("elmo_vectors").to_disk(tmp_path, exclude=["model"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bilm.json", "lm_vocab.json", "spec.json"]
+
+
+@pytest.mark.parametrize("serialize", ["disk", "bytes"])
+def test_from_disk_and_bytes_keep_the_own_weights_when_the_model_is_excluded(nlp, tmp_path, serialize):
+    other = tiny_nlp(seed=1)
+    pipe, source = other.get_pipe("elmo_vectors"), nlp.get_pipe("elmo_vectors")
+    own, saved = _weights(other), _weights(nlp)
+    if serialize == "disk":
+        source.to_disk(tmp_path)
+        load = lambda **kw: pipe.from_disk(tmp_path, **kw)  # noqa: E731
+    else:
+        data = source.to_bytes()
+        load = lambda **kw: pipe.from_bytes(data, **kw)  # noqa: E731
+    load(exclude=["model"])
+    assert all(np.array_equal(own[k], v) for k, v in _weights(other).items())
+    assert not all(np.array_equal(saved[k], v) for k, v in _weights(other).items())
+    load()
+    assert all(np.array_equal(saved[k], v) for k, v in _weights(other).items())

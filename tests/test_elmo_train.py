@@ -60,6 +60,26 @@ def test_dev_perplexity_is_recorded_per_epoch_and_falls(trained):
     assert meta["performance"]["dev_ppl_mean"] == pytest.approx(min(h["ppl_mean"] for h in history))
 
 
+def test_the_saved_model_is_the_best_epoch_even_when_that_is_not_the_last(corpus, tmp_path, monkeypatch):
+    import spacy_elmo_w2v.elmo.train as train_module
+    from spacy_elmo_w2v.elmo.objective import Perplexity
+
+    scripted = iter([50.0, 40.0, 90.0])  # epoch 2 is best; epoch 3 is last and worse
+    weights = []
+
+    def scripted_evaluation(bilm, *args, **kwargs):
+        weights.append({k: v.detach().clone() for k, v in bilm.state_dict().items()})
+        ppl = next(scripted)
+        return Perplexity(ppl, ppl)
+
+    monkeypatch.setattr(train_module, "evaluate_stream", scripted_evaluation)
+    metrics = pretrain_elmo(CONFIG, tmp_path / "out", tiny_training(*corpus, epochs=3))
+    assert metrics["dev_ppl_mean"] == 40.0
+    saved = spacy.load(tmp_path / "out").get_pipe("elmo_vectors").bilm.state_dict()
+    assert all(np.array_equal(saved[k].numpy(), v.numpy()) for k, v in weights[1].items())
+    assert not all(np.array_equal(saved[k].numpy(), v.numpy()) for k, v in weights[2].items())
+
+
 def test_same_seed_gives_the_same_model(corpus, trained, tmp_path):
     again = tmp_path / "again"
     pretrain_elmo(CONFIG, again, tiny_training(*corpus))

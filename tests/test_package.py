@@ -1,6 +1,8 @@
 """Packaging: our entry points are registered and resolve (see also test_no_torch_imports.py)."""
 from importlib.metadata import entry_points
 
+import pytest
+
 from .conftest import run_python
 
 
@@ -18,6 +20,7 @@ def test_factories_and_architectures_are_registered_as_entry_points():
                 assert callable(ep.load())
 
 
+@pytest.mark.slow  # a fresh interpreter that imports spaCy and torch
 def test_add_pipe_works_without_importing_our_package():
     code = (
         "import spacy, sys\n"

@@ -1,4 +1,5 @@
 """scripts/pretrain.py: preset choice on GPU/CPU, smoke overrides, resuming an interrupted ELMo run."""
+import shutil
 import sys
 from pathlib import Path
 
@@ -29,19 +30,19 @@ def test_gpu_asked_without_cuda_says_so_and_uses_the_cpu_preset(cuda, capsys):
     cuda(False)
     cmd = pretrain.build_command("elmo", Path("out"), 0, False, [])
     assert cmd[cmd.index("--gpu-id") + 1] == "-1"
-    assert cmd[4] == str(presets.CONFIGS["elmo"]["cpu"])
+    assert cmd[4] == str(presets.CONFIGS["elmo"])
+    assert not set(presets.GPU_OVERRIDES["elmo"][::2]) & set(cmd)
     assert "no CUDA device" in " ".join(capsys.readouterr().out.split())
 
 
-def test_gpu_with_cuda_uses_the_gpu_preset_when_there_is_one(cuda, monkeypatch, tmp_path):
+def test_gpu_with_cuda_adds_the_gpu_overrides_before_the_passed_ones(cuda):
     cuda(True)
-    gpu_cfg = tmp_path / "elmo_gpu.cfg"
-    gpu_cfg.write_text("")
-    monkeypatch.setitem(presets.CONFIGS, "elmo", {"cpu": Path("configs/elmo.cfg"), "gpu": gpu_cfg})
-    cmd = pretrain.build_command("elmo", Path("out"), 1, False, [])
-    assert cmd[4] == str(gpu_cfg) and cmd[cmd.index("--gpu-id") + 1] == "1"
-    gpu_cfg.unlink()
-    assert pretrain.build_command("elmo", Path("out"), 1, False, [])[4] == "configs/elmo.cfg"
+    cmd = pretrain.build_command("elmo", Path("out"), 1, False, ["--pretrain.max_epochs", "3"])
+    assert cmd[4] == str(presets.CONFIGS["elmo"]) and cmd[cmd.index("--gpu-id") + 1] == "1"
+    gpu = presets.GPU_OVERRIDES["elmo"]
+    start = cmd.index(gpu[0])
+    assert cmd[start:start + len(gpu)] == gpu
+    assert cmd[-2:] == ["--pretrain.max_epochs", "3"]  # what the user passes wins over the preset
 
 
 def test_gpu_id_minus_one_forces_the_cpu(cuda):
@@ -59,22 +60,31 @@ def test_smoke_adds_the_smoke_overrides_after_the_passed_ones(cuda):
     assert "--overwrite" in cmd
 
 
-def test_elmo_gets_resume_when_an_unfinished_run_left_a_checkpoint(tmp_path):
-    from spacy_elmo_w2v.elmo.checkpoint import checkpoint_path
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory) -> Path:
+    """The output dir of a tiny ``pretrain-elmo`` run interrupted after its first epoch (checkpoint in its partial dir)."""
+    from ._elmo_helpers import interrupted_run
 
+    return interrupted_run(tmp_path_factory.mktemp("interrupted"))[0]
+
+
+def write_checkpoint(output_dir: Path, interrupted: Path) -> None:
+    """Put the interrupted run's real partial dir (with its checkpoint) where a run writing ``output_dir`` keeps it."""
+    from spacy_elmo_w2v.output import partial_dir
+
+    shutil.copytree(partial_dir(interrupted), partial_dir(output_dir))
+
+
+def test_elmo_gets_resume_when_an_unfinished_run_left_a_checkpoint(tmp_path, interrupted):
     out = tmp_path / "elmo"
     assert pretrain.resume_flags("elmo", out) == []
-    checkpoint_path(out).parent.mkdir(parents=True)
-    checkpoint_path(out).write_bytes(b"")
+    write_checkpoint(out, interrupted)
     assert pretrain.resume_flags("elmo", out) == ["--resume"]
 
 
-def test_skipgram_never_gets_resume(tmp_path):
-    from spacy_elmo_w2v.elmo.checkpoint import checkpoint_path
-
+def test_skipgram_never_gets_resume(tmp_path, interrupted):
     out = tmp_path / "sg"
-    checkpoint_path(out).parent.mkdir(parents=True)
-    checkpoint_path(out).write_bytes(b"")
+    write_checkpoint(out, interrupted)
     assert pretrain.resume_flags("skipgram", out) == []
 
 

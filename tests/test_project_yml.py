@@ -1,4 +1,5 @@
 """project.yml: the workflow, its commands' deps and outputs, and the PTB assets."""
+import re
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,30 @@ def test_ptb_assets_have_the_design_checksums_and_public_urls(project):
 def test_defaults_use_the_gpu_and_the_full_run(project):
     assert project["vars"]["gpu_id"] == 0
     assert project["vars"]["smoke"] is False
+
+
+def scripts_used(command: dict) -> set:
+    """The scripts/ files a command runs, and the scripts/ modules those import by bare name."""
+    found = set()
+    todo = [m for line in command.get("script", []) for m in re.findall(r"scripts/(\w+)\.py", line)]
+    while todo:
+        name = todo.pop()
+        if name in found or not (ROOT / "scripts" / f"{name}.py").exists():
+            continue
+        found.add(name)
+        text = (ROOT / "scripts" / f"{name}.py").read_text(encoding="utf8")
+        todo += re.findall(r"^(?:from|import) (\w+)", text, re.M)
+    return {f"scripts/{name}.py" for name in found}
+
+
+def test_every_step_depends_on_the_scripts_it_runs_so_editing_one_reruns_it(project):
+    for command in project["commands"]:
+        missing = scripts_used(command) - {str(Path(d)) for d in command.get("deps", [])}
+        assert not missing, f"{command['name']} runs {sorted(missing)} but does not list them in deps"
+
+
+def test_assemble_step_is_told_the_corpus_files_of_the_run(project):
+    (assemble,) = [c for c in project["commands"] if c["name"] == "assemble"]
+    script = " ".join(assemble["script"])
+    for var in ("train", "dev", "test"):
+        assert project["vars"][var] in script.split("--corpus", 1)[1]

@@ -226,6 +226,7 @@ def test_word2vec_export_is_read_by_spacy_init_vectors(nlp, tmp_path):
     np.testing.assert_allclose(blank.vocab.vectors[key], nlp.vocab.vectors[nlp.vocab.strings["horse"]], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow  # a subprocess that forks two workers
 def test_static_vectors_survive_a_multiprocess_pipe(toy_skipgram_dir):
     """Docs made by forked workers find their vectors (norms travel with the doc)."""
     code = (
@@ -237,3 +238,20 @@ def test_static_vectors_survive_a_multiprocess_pipe(toy_skipgram_dir):
         "print('ok')\n"
     )
     assert run_python(code).strip().endswith("ok")
+
+
+def test_to_disk_leaves_out_what_is_excluded(nlp, tmp_path):
+    nlp.get_pipe("skipgram_vectors").to_disk(tmp_path, exclude=["model", "vocab"])
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_from_disk_keeps_the_own_weights_when_the_model_is_excluded(nlp, tmp_path):
+    source = nlp.get_pipe("skipgram_vectors")
+    source.to_disk(tmp_path)
+    other = spacy.blank("en").add_pipe("skipgram_vectors", config={"model": {"width": 16}})
+    other.from_disk(tmp_path, exclude=["model"])
+    assert other.words.to_dict() == source.words.to_dict()
+    own = other.torch_model.input.weight.detach().clone()
+    assert not np.allclose(own.numpy(), source.torch_model.input.weight.detach().numpy())
+    other.from_disk(tmp_path)
+    assert np.array_equal(other.torch_model.input.weight.detach().numpy(), source.torch_model.input.weight.detach().numpy())

@@ -140,6 +140,7 @@ def test_cli_reports_user_errors_without_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # three CLI subprocesses
 def test_cli_trains_evaluates_and_exports(tmp_path, toy_corpus_path):
     out = tmp_path / "out"
     overrides = [x for k, v in TOY_SKIPGRAM_OVERRIDES.items() for x in (f"--{k}", str(v))]

@@ -6,6 +6,8 @@ from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
 
 from .conftest import CONFIGS, shared_file
 
+pytestmark = pytest.mark.slow  # trains on the full PTB
+
 
 @pytest.fixture(scope="module")
 def ptb_nlp(tmp_path_factory):

@@ -1,5 +1,8 @@
 """The skip-gram loss and training loop learn what they should."""
+import time
+
 import numpy as np
+import pytest
 import torch
 from torch.nn import functional as F
 
@@ -91,7 +94,18 @@ def test_loss_falls_during_training():
     model = SkipGramModel(len(vocab), 16)
     log = _train(model, vocab, stream, max_epochs=6)
     assert log.epoch_losses[-1] < log.epoch_losses[0] - 0.1
-    assert log.tokens_per_second > 0
+
+
+def test_tokens_per_second_is_corpus_tokens_times_epochs_over_the_training_time():
+    vocab, stream = _toy_stream()
+    model = SkipGramModel(len(vocab), 16)
+    start = time.perf_counter()
+    log = _train(model, vocab, stream, max_epochs=3)
+    wall = time.perf_counter() - start
+    assert log.corpus_tokens == 3 * len(stream)
+    assert 0 < log.seconds <= wall
+    assert log.tokens_per_second == pytest.approx(log.corpus_tokens / log.seconds)
+    assert log.tokens_per_second >= log.corpus_tokens / wall
 
 
 def test_related_words_end_closer_than_unrelated():

@@ -35,15 +35,10 @@ def reports_user_errors(func: F) -> F:
 
 
 def overrides_from(ctx: typer.Context) -> dict:
-    """Dotted config overrides from a command's extra arguments."""
+    """Dotted config overrides from a command's extra arguments (a bad one is a :class:`UserInputError`)."""
     from ..config import parse_overrides
 
-    try:
-        return parse_overrides(ctx.args)
-    except SystemExit:
-        raise
-    except Exception as e:
-        raise UserInputError(f"Cannot parse config overrides {ctx.args}: {e}") from None
+    return parse_overrides(ctx.args)
 
 
 @app.callback()

@@ -83,7 +83,7 @@ def elmo_listener(
     ``nlp.update`` and saved with the component. The biLM gets no gradient.
 
     width: the biLM's output width D (2 x its projection_size: 256 for
-        configs/elmo.cfg, 1024 for configs/elmo_gpu.cfg); a mismatch with the
+        configs/elmo.cfg, 1024 for its GPU preset); a mismatch with the
         stored layers is an error that names the right value.
     dropout: dropout rate on the mixed vectors while training.
     layer_norm: normalize each layer per token (no parameters) before mixing.

@@ -5,11 +5,12 @@ This module is behind a ``spacy_factories`` entry point: it must not import
 torch at import time. The torch modules are imported inside the methods that
 build or run them.
 """
+from contextlib import nullcontext
 from pathlib import Path
 import hashlib
 import uuid
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, ContextManager, Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 import srsly
@@ -279,9 +280,9 @@ class ElmoVectors(TrainablePipe):
         self._orth_to_id = {}
 
     def torch_device(self):
-        """Where the biLM runs: GPU ``gpu_id``, else the GPU spaCy uses, else the CPU."""
-        import torch
-        from thinc.api import get_current_ops
+        """Where the biLM runs: GPU ``gpu_id``, else the device of spaCy's current ops
+        (the GPU after ``spacy.require_gpu()``), else the CPU."""
+        from thinc.api import get_torch_default_device
 
         from ..device import resolve_device
 
@@ -289,9 +290,7 @@ class ElmoVectors(TrainablePipe):
             if self._device is None:  # resolve (and warn about a missing GPU) once
                 self._device = resolve_device(self.cfg["gpu_id"])
             return self._device
-        if type(get_current_ops()).__name__ == "CupyOps" and torch.cuda.is_available():
-            return torch.device("cuda", torch.cuda.current_device())
-        return torch.device("cpu")
+        return get_torch_default_device()
 
     # -- tokens to ids -----------------------------------------------------
     def token_ids(self, doc: Doc) -> np.ndarray:
@@ -425,61 +424,95 @@ class ElmoVectors(TrainablePipe):
         return losses
 
     # -- serialization -----------------------------------------------------
-    def _payload(self) -> Dict[str, Any]:
-        self.bilm  # a clear error when there is nothing to save
-        return {
-            "spec": self.spec.to_dict(),
-            "lm_vocab": self.lm_vocab.to_dict(),
-            "model": self.model.to_bytes(),
-            "bilm": {"id": self.bilm_id},
-        }
+    #: What to_disk/to_bytes write (and the file of each in to_disk); a name in
+    #: ``exclude`` is neither written nor read. ``bilm`` is the weights' identity.
+    SERIALIZED = {"spec": "spec.json", "lm_vocab": "lm_vocab.json", "model": "model", "bilm": "bilm.json"}
 
-    def _load_payload(self, spec: BiLMSpec, lm_vocab: Vocabulary, model_bytes: bytes, bilm: Optional[dict]) -> None:
+    def _payload(self, exclude: Iterable[str] = tuple()) -> Dict[str, Any]:
+        self.bilm  # a clear error when there is nothing to save
+        fields = {
+            "spec": self.spec.to_dict,
+            "lm_vocab": self.lm_vocab.to_dict,
+            "model": self.model.to_bytes,
+            "bilm": lambda: {"id": self.bilm_id},
+        }
+        return {name: get() for name, get in fields.items() if name not in exclude}
+
+    def _load_payload(
+        self,
+        read: Callable[[str], Any],
+        exclude: Iterable[str],
+        guard: Callable[[str], ContextManager] = lambda name: nullcontext(),
+    ) -> None:
+        """Load the fields ``read(name)`` gives (None for one that was not saved), each decoded inside
+        ``guard(name)``; excluded fields keep what the component has. Without ``model``, the
+        component keeps its own biLM when spec and words match, else starts fresh."""
         from .bilm import build_bilm
 
-        # Pipelines of version 0.1 saved no identity: name the weights by their content.
-        bilm_id = (bilm or {}).get("id") or hashlib.sha256(model_bytes).hexdigest()[:32]
-        self.set_bilm(build_bilm(spec, lm_vocab.words), lm_vocab, bilm_id)
-        self.model.from_bytes(model_bytes)
+        if "spec" in exclude:
+            spec = self.spec
+        else:
+            with guard("spec"):
+                spec = BiLMSpec.from_dict(read("spec"))
+        if "lm_vocab" in exclude:
+            self.bilm  # there must be a vocabulary to keep
+            lm_vocab = self.lm_vocab
+        else:
+            with guard("lm_vocab"):
+                lm_vocab = Vocabulary.from_dict(read("lm_vocab"))
+        if "model" in exclude:
+            same = get_bilm(self.model) is not None and spec.to_dict() == self.spec.to_dict()
+            if not (same and list(lm_vocab.words) == list(self.lm_vocab.words)):
+                self.set_bilm(build_bilm(spec, lm_vocab.words), lm_vocab)
+            return
+        bilm = None
+        if "bilm" not in exclude:
+            with guard("bilm"):
+                bilm = read("bilm")
+        with guard("model"):
+            model_bytes = read("model")
+            # Pipelines of version 0.1 saved no identity: name the weights by their content.
+            bilm_id = (bilm or {}).get("id") or hashlib.sha256(model_bytes).hexdigest()[:32]
+            self.set_bilm(build_bilm(spec, lm_vocab.words), lm_vocab, bilm_id)
+            self.model.from_bytes(model_bytes)
 
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
-        """The biLM's spec, vocabulary and weights as bytes (:meth:`from_bytes` restores them exactly)."""
-        return srsly.msgpack_dumps(self._payload())
+        """The biLM's spec, vocabulary, weights and their identity as bytes (:meth:`from_bytes`
+        restores them exactly); ``exclude`` leaves out any of :attr:`SERIALIZED`."""
+        return srsly.msgpack_dumps(self._payload(exclude))
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "ElmoVectors":
+        """Load what :meth:`to_bytes` wrote, except the fields named in ``exclude``."""
         data = srsly.msgpack_loads(bytes_data)
-        self._load_payload(
-            BiLMSpec.from_dict(data["spec"]), Vocabulary.from_dict(data["lm_vocab"]), data["model"], data.get("bilm")
-        )
+        self._load_payload(data.get, exclude)
         return self
 
     def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
-        """Write ``spec.json``, ``lm_vocab.json``, ``model`` (the weights) and
-        ``bilm.json`` (the weights' identity) into ``path``."""
+        """Write ``spec.json``, ``lm_vocab.json``, ``model`` (the weights) and ``bilm.json`` (the
+        weights' identity) into ``path``, except those of :attr:`SERIALIZED` named in ``exclude``."""
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        payload = self._payload()
-        srsly.write_json(path / "spec.json", payload["spec"])
-        srsly.write_json(path / "lm_vocab.json", payload["lm_vocab"])
-        (path / "model").write_bytes(payload["model"])
-        srsly.write_json(path / "bilm.json", payload["bilm"])
+        for name, data in self._payload(exclude).items():
+            file = path / self.SERIALIZED[name]
+            if name == "model":
+                file.write_bytes(data)
+            else:
+                srsly.write_json(file, data)
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "ElmoVectors":
-        """Read what :meth:`to_disk` wrote; a missing or corrupt file is a
-        :class:`UserInputError` that names it."""
+        """Read what :meth:`to_disk` wrote, except the fields named in ``exclude``; a missing or
+        corrupt file is a :class:`UserInputError` that names it."""
         from ..storage import reading
 
         path = ensure_path(path)
-        bilm = None
-        if (path / "bilm.json").exists():  # pipelines of version 0.1 have none
-            with reading(path / "bilm.json") as file:
-                bilm = srsly.read_json(file)
-        with reading(path / "spec.json") as file:
-            spec = BiLMSpec.from_dict(srsly.read_json(file))
-        with reading(path / "lm_vocab.json") as file:
-            lm_vocab = Vocabulary.from_dict(srsly.read_json(file))
-        with reading(path / "model") as file:
-            self._load_payload(spec, lm_vocab, file.read_bytes(), bilm)
+
+        def read(name: str) -> Any:
+            file = path / self.SERIALIZED[name]
+            if name == "bilm" and not file.exists():  # pipelines of version 0.1 have none
+                return None
+            return file.read_bytes() if name == "model" else srsly.read_json(file)
+
+        self._load_payload(read, exclude, guard=lambda name: reading(path / self.SERIALIZED[name]))
         return self
 
     def __reduce__(self):

@@ -16,7 +16,8 @@ from ..errors import UserInputError
 
 #: ``doc.user_data`` key recording that ``doc.tensor`` holds ELMo vectors (and their width).
 WIDTH_KEY = "spacy_elmo_w2v.elmo_width"
-COMPONENT = "elmo_vectors"
+#: The factory of the component that writes the ELMo vectors.
+FACTORY = "elmo_vectors"
 
 
 def token_vector(token: Token) -> np.ndarray:
@@ -71,14 +72,15 @@ def _has_elmo_tensor(doc: Doc, width: Optional[int]) -> bool:
     return expected is not None and tensor.shape[1] == expected
 
 
-def restore_elmo_hooks(docs: Iterable[Doc], nlp=None, component: str = COMPONENT) -> List[Doc]:
+def restore_elmo_hooks(docs: Iterable[Doc], nlp=None, component: Optional[str] = None) -> List[Doc]:
     """Put the ELMo vector hooks back on docs that lost them; returns the docs.
 
     Docs whose ``doc.tensor`` still holds the ELMo vectors (after
     ``nlp.pipe(n_process=2)`` or ``Doc.from_bytes``) only get their hooks
     back. Docs whose tensor is gone (``DocBin`` never stores it) are run
-    through the ``component`` pipe of ``nlp`` again; without ``nlp`` that is a
-    :class:`UserInputError` that says so.
+    through the ``elmo_vectors`` pipe of ``nlp`` again (the first one made by
+    that factory, whatever its name, or the one called ``component``); without
+    ``nlp`` that is a :class:`UserInputError` that says so.
 
     Example::
 
@@ -90,12 +92,12 @@ def restore_elmo_hooks(docs: Iterable[Doc], nlp=None, component: str = COMPONENT
     pipe = None
     width = None
     if nlp is not None:
-        if component not in nlp.pipe_names:
-            raise UserInputError(f"The pipeline has no {component!r} component (it has {nlp.pipe_names}); pass the pipeline that made the ELMo vectors.")
-        pipe = nlp.get_pipe(component)
+        from ..pipeline import find_pipe
+
+        name, pipe = find_pipe(nlp, FACTORY, component)
         if pipe.cfg["output"] is None:
             raise UserInputError(
-                f"The {component!r} component has output = null: it writes no doc.tensor and installs no vector "
+                f"The {name!r} component has output = null: it writes no doc.tensor and installs no vector "
                 f"hooks, so there are none to restore. Its layers are in doc._.elmo_layers."
             )
         width = pipe.output_width

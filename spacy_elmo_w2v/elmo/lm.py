@@ -17,8 +17,10 @@ import torch
 from ..corpus import TokenizedCorpus
 from ..errors import UserInputError
 from ..normalize import Normalizer
+from ..pipeline import find_pipe
 from ..vocab import Vocabulary
 from .bilm import BiLM
+from .hooks import FACTORY
 from .lm_data import EOS, stream_ids
 from ..storage import load_pipeline
 from .objective import Perplexity, evaluate_stream
@@ -49,14 +51,15 @@ class LanguageModel:
         self.tokenizer: Tokenizer = tokenizer or str.split
 
     @classmethod
-    def from_pipeline(cls, nlp_or_path, component: str = "elmo_vectors", device: Union[str, torch.device] = "cpu") -> "LanguageModel":
-        """The language model of the ``component`` pipe of a pipeline (a ``Language`` or a path)."""
+    def from_pipeline(
+        cls, nlp_or_path, component: Optional[str] = None, device: Union[str, torch.device] = "cpu"
+    ) -> "LanguageModel":
+        """The language model of a pipeline's (a ``Language`` or a path) ``elmo_vectors`` pipe:
+        the first one made by that factory, whatever its name, or the one called ``component``."""
         nlp = nlp_or_path
         if isinstance(nlp_or_path, (str, Path)):
             nlp = load_pipeline(nlp_or_path, "MODEL", "pretrain-elmo")
-        if component not in nlp.pipe_names:
-            raise UserInputError(f"The pipeline has no {component!r} component (it has {nlp.pipe_names}).")
-        pipe = nlp.get_pipe(component)
+        _, pipe = find_pipe(nlp, FACTORY, component)
 
         def tokenize(text: str) -> List[str]:
             return [t.text for t in nlp.make_doc(text) if not t.is_space]

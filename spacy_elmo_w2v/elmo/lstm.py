@@ -9,8 +9,9 @@ from typing import List, Optional, Tuple
 import torch
 from torch import nn
 
-# torch warns on every call that projected LSTMs skip oneDNN; it is expected here.
-warnings.filterwarnings("ignore", message="LSTM with projections is not supported with oneDNN")
+# torch warns on every call that projected LSTMs skip oneDNN; expected here, so
+# silenced around our own calls only (see :func:`run_lstm`).
+ONEDNN_PROJECTION_WARNING = "LSTM with projections is not supported with oneDNN"
 
 State = List[Tuple[torch.Tensor, torch.Tensor]]
 
@@ -42,10 +43,21 @@ class LSTMStack(nn.Module):
         new_state: State = []
         h = x
         for i, lstm in enumerate(self.layers):
-            out, layer_state = lstm(h, None if state is None else state[i])
+            out, layer_state = run_lstm(lstm, h, None if state is None else state[i])
             if self.residual and i > 0:
                 out = out + h
             outputs.append(out)
             new_state.append(layer_state)
             h = self.dropout(out)
         return outputs, new_state
+
+
+def run_lstm(lstm: nn.LSTM, x: torch.Tensor, state: Optional[Tuple[torch.Tensor, torch.Tensor]]):
+    """``lstm(x, state)``, without torch's warning that projected LSTMs skip oneDNN.
+
+    The warning filter lives only for this call (``warnings.catch_warnings``):
+    other code's warnings are left as they are.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=ONEDNN_PROJECTION_WARNING)
+        return lstm(x, state)

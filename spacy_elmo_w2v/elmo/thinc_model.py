@@ -20,7 +20,7 @@ def make_bilm_model(spec: BiLMSpec) -> Model:
 
 def attach_bilm(model: Model, module: Any) -> None:
     """Put the torch ``BiLM`` module into ``model`` (replacing any earlier one)."""
-    model._layers[:] = [wrap_torch_module(module)]
+    model.layers[:] = [wrap_torch_module(module)]  # thinc documents editing model.layers in place
     model.attrs["spec"] = module.spec
 
 

@@ -45,11 +45,11 @@ from ..vocab import Vocabulary
 from .batching import n_stream_batches, stream_shard
 from .bilm import BiLM, build_bilm
 from .checkpoint import CHECKPOINT, check_resumable, checkpoint_path, load_checkpoint, refuse_to_discard, run_fingerprint, save_checkpoint
+from .hooks import FACTORY
 from .lm_data import EOS, stream_ids
 from .objective import ChunkForward, Perplexity, StreamObjective, evaluate_stream, stream_pass
 from .vectors_init import init_word_embeddings, load_static_vectors, spec_for_vectors
 
-FACTORY = "elmo_vectors"
 # Multi-process runs: steps between the ranks' agreement on the max_minutes deadline.
 DEADLINE_CHECK_EVERY = 20
 

@@ -36,7 +36,7 @@ def _init_skipgram(model: Model, X: Optional[Any] = None, Y: Optional[Any] = Non
         return
     from .model import SkipGramModel
 
-    model._layers.append(wrap_torch_module(SkipGramModel(model.get_dim("nV"), model.get_dim("nO"))))
+    model.layers.append(wrap_torch_module(SkipGramModel(model.get_dim("nV"), model.get_dim("nO"))))
 
 
 def _forward_inner(model: Model, X: Any, is_train: bool):

@@ -104,7 +104,11 @@ def make_skipgram_vectors(
 
 
 class SkipGramVectors(TrainablePipe):
-    """Skip-gram (word2vec SGNS) vectors, trained in spaCy, stored in ``vocab.vectors``."""
+    """Skip-gram (word2vec SGNS) vectors, trained in spaCy, stored in ``vocab.vectors``.
+
+    The settings are those of :func:`make_skipgram_vectors`; their defaults
+    live only in the factory's ``default_config``.
+    """
 
     def __init__(
         self,
@@ -113,13 +117,13 @@ class SkipGramVectors(TrainablePipe):
         name: str = "skipgram_vectors",
         *,
         normalizer: Normalizer,
-        set_norms: bool = False,
-        min_count: int = 10,
-        window: int = 5,
-        negative: int = 5,
-        subsample: float = 1e-4,
-        noise_samples: int = 128,
-        seed: int = 0,
+        set_norms: bool,
+        min_count: int,
+        window: int,
+        negative: int,
+        subsample: float,
+        noise_samples: int,
+        seed: int,
     ) -> None:
         from ..settings import check_value
 
@@ -355,35 +359,40 @@ class SkipGramVectors(TrainablePipe):
         self.model.initialize()
 
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
-        """Serialize the component (its state, the model and, unless excluded, the vocab)."""
+        """Serialize the component: its state and, unless named in ``exclude``, the ``model`` and the ``vocab``."""
         self.sync_vectors()
-        data = {"state": self._state(), "model": self.model.to_bytes()}
+        data = {"state": self._state()}
+        if "model" not in exclude:
+            data["model"] = self.model.to_bytes()
         if "vocab" not in exclude:
             data["vocab"] = self.vocab.to_bytes(exclude=exclude)
         return srsly.msgpack_dumps(data)
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "SkipGramVectors":
+        """Load what :meth:`to_bytes` wrote, except ``model`` (the component keeps its own weights) or ``vocab`` when named in ``exclude``."""
         data = srsly.msgpack_loads(bytes_data)
         if "vocab" in data and "vocab" not in exclude:
             self.vocab.from_bytes(data["vocab"], exclude=exclude)
         self._load_state(data["state"])
-        self.model.from_bytes(data["model"])
+        if "model" in data and "model" not in exclude:
+            self.model.from_bytes(data["model"])
         self.sync_vectors()
         return self
 
     def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> None:
-        """Write ``state.json``, ``model`` and (unless excluded) ``vocab`` under ``path``."""
+        """Write ``state.json`` and, unless named in ``exclude``, ``model`` and ``vocab`` under ``path``."""
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.sync_vectors()
         srsly.write_json(path / "state.json", self._state())
-        self.model.to_disk(path / "model")
+        if "model" not in exclude:
+            self.model.to_disk(path / "model")
         if "vocab" not in exclude:
             self.vocab.to_disk(path / "vocab", exclude=exclude)
 
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = tuple()) -> "SkipGramVectors":
-        """Read what :meth:`to_disk` wrote; a missing or corrupt file is a
-        :class:`UserInputError` that names it."""
+        """Read what :meth:`to_disk` wrote, except ``model`` (the component keeps its own weights) or
+        ``vocab`` when named in ``exclude``; a missing or corrupt file is a :class:`UserInputError` that names it."""
         from ..storage import reading
 
         path = ensure_path(path)
@@ -391,7 +400,8 @@ class SkipGramVectors(TrainablePipe):
             self.vocab.from_disk(path / "vocab", exclude=exclude)
         with reading(path / "state.json") as file:
             self._load_state(srsly.read_json(file))
-        with reading(path / "model") as file:
-            self.model.from_disk(file)
+        if "model" not in exclude:
+            with reading(path / "model") as file:
+                self.model.from_disk(file)
         self.sync_vectors()
         return self

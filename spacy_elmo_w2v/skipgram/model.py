@@ -1,6 +1,7 @@
 """The skip-gram torch model: input (center) and output (context) embedding tables."""
 import functools
 from dataclasses import dataclass
+from typing import Callable, Optional
 
 import torch
 from torch import nn
@@ -61,14 +62,31 @@ class SkipGramModel(nn.Module):
         return sgns_loss(self.input.weight, self.output.weight, batch)
 
 
+def cpu_bf16_probe() -> Optional[Callable[[], bool]]:
+    """oneDNN's "does this CPU do bfloat16 natively" check, or None where this torch lacks it.
+
+    torch has no public check: the op ``torch.ops.mkldnn._is_mkldnn_bf16_supported``
+    is private, so it is looked up behind this feature test and a CPU without
+    it multiplies in float32.
+    """
+    if not torch.backends.mkldnn.is_available():
+        return None
+    try:
+        probe = torch.ops.mkldnn._is_mkldnn_bf16_supported
+    except (AttributeError, RuntimeError):
+        return None
+    return lambda: bool(probe())
+
+
 @functools.lru_cache(maxsize=None)
 def _bf16_is_native(device: torch.device) -> bool:
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
-    if device.type == "cpu" and torch.backends.mkldnn.is_available():
+    if device.type == "cpu":
+        probe = cpu_bf16_probe()
         try:
-            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-        except (AttributeError, RuntimeError):
+            return probe is not None and probe()
+        except RuntimeError:
             return False
     return False
 
