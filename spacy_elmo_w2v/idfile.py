@@ -100,12 +100,18 @@ class IdFile:
 
 
 def write_id_file(
-    blocks: Iterable[TokenizedCorpus], vocab: Vocabulary, normalizer: Normalizer, directory: Union[str, Path]
+    blocks: Iterable[TokenizedCorpus],
+    vocab: Vocabulary,
+    normalizer: Normalizer,
+    directory: Union[str, Path],
+    sentence_end_id: Optional[int] = None,
 ) -> IdFile:
     """Encode a stream of blocks with ``vocab`` into an id file in ``directory``.
 
     Each distinct token of a block is normalized once; out-of-vocabulary
     tokens get ``vocab.unk_id``. Memory is one block at a time.
+    sentence_end_id: an id written after every sentence (the language
+        model's ``<eos>``); it counts as the sentence's last token in the offsets.
     """
     if len(vocab) > MAX_VOCAB:
         raise ValueError(f"{len(vocab)} words do not fit uint32 ids")
@@ -117,9 +123,14 @@ def write_id_file(
         np.zeros(1, dtype=np.int64).tofile(offsets_out)
         for block in blocks:
             to_id = {w: index.get(normalizer(w), unk) for w in set(block.tokens)}
-            np.fromiter(map(to_id.__getitem__, block.tokens), dtype=np.uint32, count=len(block)).tofile(ids_out)
-            (np.cumsum(block.lengths, dtype=np.int64) + end).tofile(offsets_out)
-            end += len(block)
+            ids = np.fromiter(map(to_id.__getitem__, block.tokens), dtype=np.uint32, count=len(block))
+            lengths = block.lengths
+            if sentence_end_id is not None:
+                ids = np.insert(ids, np.cumsum(lengths), np.uint32(sentence_end_id))
+                lengths = lengths + 1
+            ids.tofile(ids_out)
+            (np.cumsum(lengths, dtype=np.int64) + end).tofile(offsets_out)
+            end += len(ids)
     return IdFile.open(directory)
 
 

@@ -5,7 +5,7 @@ the time-reversed text. A batch holds, for each direction, the ids it reads
 and the ids it must predict (``-1`` where nothing is to be predicted).
 """
 from dataclasses import dataclass
-from typing import Iterator, List, Sequence
+from typing import Iterator, List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -44,30 +44,51 @@ def stream_rows(ids: np.ndarray, batch_size: int) -> torch.Tensor:
     Streams shorter than ``batch_size + 1`` tokens give fewer rows (at least one).
     """
     ids = torch.as_tensor(np.ascontiguousarray(ids), dtype=torch.int64)
-    rows = max(1, min(batch_size, (len(ids) - 1) // 2))
-    n = len(ids) // rows
+    rows, n = _row_shape(len(ids), batch_size)
     return ids[: rows * n].reshape(rows, n)
 
 
-def stream_batches(ids: np.ndarray, batch_size: int, bptt: int) -> Iterator[LMBatch]:
+def _row_shape(n_ids: int, batch_size: int) -> Tuple[int, int]:
+    """``(rows, row_length)`` of the cut :func:`stream_rows` makes of ``n_ids`` ids."""
+    rows = max(1, min(batch_size, (n_ids - 1) // 2))
+    return rows, n_ids // rows
+
+
+def _read_columns(ids: np.ndarray, rows: int, row_length: int, start: int, stop: int, reverse: bool) -> torch.Tensor:
+    """Columns ``[start, stop)`` of the ``[rows, row_length]`` cut of ``ids`` (or of ``ids`` reversed).
+
+    Reads ``rows`` slices of ``stop - start`` ids each, so ``ids`` may be a
+    memory-mapped id file: only the chunk is ever in memory.
+    """
+    last = len(ids) - 1
+    out = np.empty((rows, stop - start), dtype=np.int64)
+    for r in range(rows):
+        a, b = r * row_length + start, r * row_length + stop
+        out[r] = ids[last - b + 1 : last - a + 1][::-1] if reverse else ids[a:b]
+    return torch.from_numpy(out)
+
+
+def stream_batches(ids: np.ndarray, batch_size: int, bptt: int, start_batch: int = 0) -> Iterator[LMBatch]:
     """Truncated-BPTT batches over one id stream, in order (so hidden state can be carried).
 
     The forward rows are the stream; the backward rows are the reversed
     stream, cut the same way. Chunk ``k`` covers positions ``k*T .. k*T+T``
     of every row; the target of position ``t`` is the id at ``t + 1``.
+    ``ids`` is any 1-d integer array that slices (an ``np.memmap`` of an id
+    file too): each batch reads only its own ``B x (T + 1)`` ids.
+    start_batch: skip the first batches (a run resumed mid-epoch).
     """
-    fwd = stream_rows(ids, batch_size)
-    bwd = stream_rows(np.ascontiguousarray(ids[::-1]), batch_size)
-    n = fwd.shape[1]
-    for start in range(0, n - 1, bptt):
-        end = min(start + bptt, n - 1)
-        yield LMBatch(fwd[:, start:end], fwd[:, start + 1 : end + 1], bwd[:, start:end], bwd[:, start + 1 : end + 1])
+    rows, n = _row_shape(len(ids), batch_size)
+    for begin in range(start_batch * bptt, n - 1, bptt):
+        end = min(begin + bptt, n - 1)
+        fwd = _read_columns(ids, rows, n, begin, end + 1, reverse=False)
+        bwd = _read_columns(ids, rows, n, begin, end + 1, reverse=True)
+        yield LMBatch(fwd[:, :-1], fwd[:, 1:], bwd[:, :-1], bwd[:, 1:])
 
 
 def n_stream_batches(n_ids: int, batch_size: int, bptt: int) -> int:
     """How many batches :func:`stream_batches` yields for a stream of ``n_ids`` ids."""
-    rows = max(1, min(batch_size, (n_ids - 1) // 2))
-    n = n_ids // rows
+    _, n = _row_shape(n_ids, batch_size)
     return max(0, -(-(n - 1) // bptt))
 
 
@@ -83,8 +104,7 @@ def stream_shard(ids: np.ndarray, batch_size: int, rank: int, world_size: int) -
     """
     from ..distributed import shard_range
 
-    rows = max(1, min(batch_size, (len(ids) - 1) // 2))
-    row_length = len(ids) // rows
+    rows, row_length = _row_shape(len(ids), batch_size)
     first_row, stop_row = shard_range(rows, rank, world_size)
     return ids[first_row * row_length : stop_row * row_length]
 

@@ -18,7 +18,7 @@ from ..output import partial_dir
 CHECKPOINT = Path("checkpoint") / "elmo.pt"
 # Settings of the pretraining section that a resumed run may change: they
 # decide when to stop or what to print, not what is trained.
-RESUMABLE_CHANGES = ("max_epochs", "max_minutes", "progress")
+RESUMABLE_CHANGES = ("max_epochs", "max_minutes", "progress", "checkpoint_every_steps")
 
 
 def checkpoint_path(output_dir: Union[str, Path]) -> Path:

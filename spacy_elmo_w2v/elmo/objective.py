@@ -86,6 +86,9 @@ def stream_pass(
     autocast: Callable[[], ContextManager] = nullcontext,
     ignore_target: Optional[int] = None,
     forward: Optional[ChunkForward] = None,
+    start_batch: int = 0,
+    fwd_state: Optional[State] = None,
+    bwd_state: Optional[State] = None,
 ) -> Iterator[LMOutput]:
     """Yield the :class:`.bilm.LMOutput` of each chunk of the stream, carrying (detached) states.
 
@@ -93,10 +96,11 @@ def stream_pass(
         model still reads them as inputs).
     forward: what computes a chunk (default ``bilm.lm_output``); the
         multi-process trainer passes its DDP-wrapped :class:`StreamObjective`.
+    start_batch, fwd_state, bwd_state: where a pass resumed mid-stream starts,
+        and the carried states it had there (see :attr:`.bilm.LMOutput.fwd_state`).
     """
     forward = bilm.lm_output if forward is None else forward
-    fwd_state = bwd_state = None
-    for batch in stream_batches(ids, batch_size, bptt):
+    for batch in stream_batches(ids, batch_size, bptt, start_batch):
         if ignore_target is not None:
             batch = batch.ignoring(ignore_target)
         with autocast():

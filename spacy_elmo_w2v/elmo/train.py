@@ -18,15 +18,15 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
-from tqdm import tqdm
 from wasabi import msg
 
 from ..config import PRETRAIN_SECTION, load_config, pretrain_section
-from ..corpus import build_vocab, read_corpus
+from ..corpus import empty_corpus_error, iter_corpus_blocks
+from ..idfile import IdFile
 from ..device import resolve_device, seed_everything
 from ..distributed import (
     SINGLE_PROCESS,
@@ -40,16 +40,21 @@ from ..distributed import (
 from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir, partial_dir
 from ..pipeline import find_pipe, nlp_from_config
+from ..progress import Progress
 from ..settings import settings_from_section
 from ..vocab import Vocabulary
 from .batching import n_stream_batches, stream_shard
 from .bilm import BiLM, build_bilm
 from .checkpoint import CHECKPOINT, check_resumable, checkpoint_path, load_checkpoint, refuse_to_discard, run_fingerprint, save_checkpoint
 from .hooks import FACTORY
-from .lm_data import EOS, stream_ids
+from .lm_data import count_lm_vocab, head_blocks, write_lm_id_file
 from .objective import ChunkForward, Perplexity, StreamObjective, evaluate_stream, stream_pass
 from .vectors_init import init_word_embeddings, load_static_vectors, spec_for_vectors
 
+# Written into the output directory during the run: one JSON metrics line per interval.
+METRICS_FILE = "metrics.jsonl"
+# The LM id streams (train/, dev/), inside OUTPUT_DIR.partial while training runs.
+LM_IDS_DIR = "lm_ids"
 # Multi-process runs: steps between the ranks' agreement on the max_minutes deadline.
 DEADLINE_CHECK_EVERY = 20
 
@@ -85,6 +90,8 @@ class TrainingSettings:
     lr_decay: float = _above(0)
     clip: float = _above(0)
     max_vocab_size: Optional[int] = _at_least(1)
+    max_count_table: Optional[int] = _at_least(1)
+    checkpoint_every_steps: Optional[int] = _at_least(1)
     max_train_sentences: Optional[int] = _at_least(1)
     mixed_precision: bool
     progress: bool
@@ -135,6 +142,10 @@ class EpochResult:
     seconds: float
 
 
+# Called after every step with (steps done this epoch, carried fwd state, carried bwd state).
+StepCallback = Callable[[int, Any, Any], None]
+
+
 def train_epoch(
     bilm: BiLM,
     ids: np.ndarray,
@@ -148,6 +159,10 @@ def train_epoch(
     desc: str,
     forward: Optional[ChunkForward] = None,
     group: ProcessGroup = SINGLE_PROCESS,
+    start_step: int = 0,
+    states: Tuple[Any, Any] = (None, None),
+    after_step: Optional[StepCallback] = None,
+    metrics_path: Optional[Path] = None,
 ) -> EpochResult:
     """One pass over the training stream, stopping early at ``deadline`` (a ``time.perf_counter()`` value).
 
@@ -156,39 +171,49 @@ def train_epoch(
     :class:`.objective.StreamObjective` (so ``backward`` averages the
     gradients over the ranks), and the ranks agree on the deadline every
     :data:`DEADLINE_CHECK_EVERY` steps so that all stop at the same step.
+    start_step, states: resume mid-epoch after ``start_step`` steps with
+    the carried LSTM states saved there. after_step: called after each step
+    (mid-epoch checkpoints). Progress (tokens/s, ETA, RSS) goes to the bar
+    and, on rank 0, to ``metrics_path``.
     """
     bilm.train()
     rows = settings.batch_size // group.world_size
     check_every = DEADLINE_CHECK_EVERY if group.is_distributed else 1
     total = n_stream_batches(len(ids), rows, settings.bptt)
-    bar = tqdm(total=total, desc=desc, disable=not (settings.progress and group.is_main), leave=False, dynamic_ncols=True)
+    step_tokens = group.world_size * rows * settings.bptt
+    progress = Progress(
+        total * step_tokens, desc=desc, show=settings.progress and group.is_main,
+        metrics_path=metrics_path if group.is_main else None,
+    )
+    progress.update(start_step * step_tokens)
     start, tokens, finished = time.perf_counter(), 0, True
-    for i, out in enumerate(stream_pass(bilm, ids, rows, settings.bptt, device, autocast, forward=forward)):
-        loss = out.loss()
-        optimizer.zero_grad(set_to_none=True)
-        if scaler is not None:
-            scaler.scale(loss).backward()
-            scaler.unscale_(optimizer)
-        else:
-            loss.backward()
-        torch.nn.utils.clip_grad_norm_(bilm.parameters(), settings.clip)
-        if scaler is not None:
-            scaler.step(optimizer)
-            scaler.update()
-        else:
-            optimizer.step()
-        scheduler.step()
-        tokens += out.n_fwd
-        bar.update(1)
-        if i % 20 == 0 and group.is_main:
-            rate = group.world_size * tokens / max(time.perf_counter() - start, 1e-9)
-            fwd = float(out.fwd_nll.detach()) / max(out.n_fwd, 1)
-            bwd = float(out.bwd_nll.detach()) / max(out.n_bwd, 1)
-            bar.set_postfix(loss=f"{(fwd + bwd) / 2:.3f}", ppl_fwd=f"{np.exp(fwd):.1f}", ppl_bwd=f"{np.exp(bwd):.1f}", tok_s=f"{rate:.0f}")
-        if deadline is not None and i % check_every == 0 and group.any(time.perf_counter() > deadline):
-            finished = False
-            break
-    bar.close()
+    passes = stream_pass(
+        bilm, ids, rows, settings.bptt, device, autocast, forward=forward, start_batch=start_step,
+        fwd_state=states[0], bwd_state=states[1],
+    )
+    with progress:
+        for i, out in enumerate(passes, start=start_step):
+            loss = out.loss()
+            optimizer.zero_grad(set_to_none=True)
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+            else:
+                loss.backward()
+            torch.nn.utils.clip_grad_norm_(bilm.parameters(), settings.clip)
+            if scaler is not None:
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                optimizer.step()
+            scheduler.step()
+            tokens += out.n_fwd
+            progress.update(group.world_size * out.n_fwd, loss=loss.detach(), lr=scheduler.get_last_lr()[0])
+            if after_step is not None:
+                after_step(i + 1, out.fwd_state, out.bwd_state)
+            if deadline is not None and i % check_every == 0 and group.any(time.perf_counter() > deadline):
+                finished = False
+                break
     return EpochResult(finished, tokens, time.perf_counter() - start)
 
 
@@ -263,10 +288,11 @@ def _train_and_save(
     seed = int(resolved["system"]["seed"])
     seed_everything(seed)
 
-    train = read_corpus(settings.train, what="--paths.train")
-    if settings.max_train_sentences:
-        train = train.head(settings.max_train_sentences)
-    dev = read_corpus(settings.dev, what="--paths.dev")
+    lang = resolved["nlp"]["lang"]
+
+    def train_blocks():
+        return head_blocks(iter_corpus_blocks(settings.train, lang, what="--paths.train"), settings.max_train_sentences)
+
     spec = pipe.spec
     vectors = load_static_vectors(settings.vectors) if settings.vectors else None
     if vectors is not None:
@@ -275,16 +301,7 @@ def _train_and_save(
     if checkpoint is not None:
         vocab = Vocabulary.from_dict(checkpoint["vocab"])
     else:
-        vocab = group.from_main(
-            lambda: build_vocab(
-                train, pipe.normalizer, pipe.cfg["min_count"], specials=(EOS,), max_size=settings.max_vocab_size,
-                min_count_setting=f"components.{pipe.name}.min_count",
-            )
-        )
-    train_ids = stream_shard(stream_ids(train, vocab, pipe.normalizer), settings.batch_size, group.rank, group.world_size)
-    dev_ids = stream_shard(stream_ids(dev, vocab, pipe.normalizer), settings.eval_batch_size, group.rank, group.world_size)
-    eval_rows = max(1, settings.eval_batch_size // group.world_size)
-
+        vocab = group.from_main(lambda: _count_vocab(train_blocks(), pipe, settings))
     bilm = build_bilm(spec, vocab.words)
     if vectors is not None and checkpoint is None:
         found = init_word_embeddings(bilm, vocab, vectors)
@@ -293,35 +310,60 @@ def _train_and_save(
     forward = data_parallel(StreamObjective(bilm), device, group)
     torch.manual_seed(rank_seed(seed, group.rank))  # dropout masks differ per rank
     optimizer = torch.optim.Adam(bilm.parameters(), lr=settings.lr)
-    steps_per_epoch = max(1, n_stream_batches(len(train_ids), settings.batch_size // group.world_size, settings.bptt))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: settings.lr_decay ** (step / steps_per_epoch))
     autocast, scaler = _autocast(device, settings.mixed_precision)
 
-    history: List[Dict[str, Any]] = []
-    best_ppl, best_state, start_epoch = float("inf"), None, 0
-    if checkpoint is not None:
-        bilm.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
-        scheduler.load_state_dict(checkpoint["scheduler"])
-        torch.set_rng_state(checkpoint["rng"][group.rank])
-        history, best_ppl, best_state = checkpoint["history"], checkpoint["best_ppl"], checkpoint["best_model"]
-        start_epoch = checkpoint["epoch"]
-        msg.info(f"Resuming after epoch {start_epoch} (best dev mean perplexity {best_ppl:.2f})")
-
-    msg.info(
-        f"Training on {device} x {group.world_size} process(es): {len(train_ids) * group.world_size:,} train / "
-        f"{len(dev_ids) * group.world_size:,} dev tokens (with <eos>), vocabulary {len(vocab):,}, "
-        f"{sum(p.numel() for p in bilm.parameters()):,} parameters"
-    )
     t0 = time.perf_counter()
     deadline = t0 + 60 * settings.max_minutes if settings.max_minutes else None
     # Only rank 0 writes; the others see the same scratch path but never touch it.
     output = atomic_output_dir(output_dir, overwrite=overwrite, keep_partial=resume) if group.is_main else nullcontext(partial_dir(output_dir))
     with output as tmp, _resume_hint(checkpoint_file):
+        train_stream, dev_stream = _lm_id_streams(tmp, train_blocks, vocab, pipe, settings, lang, group)
+        train_ids = stream_shard(train_stream, settings.batch_size, group.rank, group.world_size)
+        dev_ids = stream_shard(dev_stream, settings.eval_batch_size, group.rank, group.world_size)
+        eval_rows = max(1, settings.eval_batch_size // group.world_size)
+        steps_per_epoch = max(1, n_stream_batches(len(train_ids), settings.batch_size // group.world_size, settings.bptt))
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: settings.lr_decay ** (step / steps_per_epoch))
+
+        history: List[Dict[str, Any]] = []
+        best_ppl, best_state, start_epoch, start_step, states = float("inf"), None, 0, 0, (None, None)
+        if checkpoint is not None:
+            bilm.load_state_dict(checkpoint["model"])
+            optimizer.load_state_dict(checkpoint["optimizer"])
+            scheduler.load_state_dict(checkpoint["scheduler"])
+            torch.set_rng_state(checkpoint["rng"][group.rank])
+            history, best_ppl, best_state = checkpoint["history"], checkpoint["best_ppl"], checkpoint["best_model"]
+            start_epoch, start_step = checkpoint["epoch"], checkpoint.get("step", 0)
+            if start_step:
+                states = _states_to(checkpoint["lstm_states"][group.rank], device)
+                msg.info(f"Resuming epoch {start_epoch + 1} after step {start_step} of {steps_per_epoch}")
+            else:
+                msg.info(f"Resuming after epoch {start_epoch} (best dev mean perplexity {best_ppl:.2f})")
+
+        msg.info(
+            f"Training on {device} x {group.world_size} process(es): {len(train_stream):,} train / "
+            f"{len(dev_stream):,} dev tokens (with <eos>), vocabulary {len(vocab):,}, "
+            f"{sum(p.numel() for p in bilm.parameters()):,} parameters"
+        )
+
+        def checkpoint_state(epoch: int, step: int, lstm_states: Any) -> None:
+            _checkpoint_agreed(
+                tmp / CHECKPOINT, group, fingerprint=fingerprint, epoch=epoch, step=step, lstm_states=lstm_states,
+                model=bilm.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                history=history, best_ppl=best_ppl, best_model=best_state, vocab=vocab.to_dict(),
+            )
+
         for epoch in range(start_epoch, settings.max_epochs):
+            every = settings.checkpoint_every_steps
+
+            def after_step(step: int, fwd_state: Any, bwd_state: Any, epoch: int = epoch) -> None:
+                if every and step % every == 0 and step < steps_per_epoch:
+                    checkpoint_state(epoch, step, _states_to((fwd_state, bwd_state), torch.device("cpu")))
+
             result = train_epoch(
                 bilm, train_ids, settings, optimizer, scheduler, device, autocast, scaler, deadline,
                 f"epoch {epoch + 1}/{settings.max_epochs}", forward, group,
+                start_step=start_step if epoch == start_epoch else 0, states=states if epoch == start_epoch else (None, None),
+                after_step=after_step, metrics_path=tmp / METRICS_FILE,
             )
             finished = result.finished
             ppl: Perplexity = evaluate_stream(bilm, dev_ids, eval_rows, settings.bptt, device, sum_over_ranks=group.sum)
@@ -336,11 +378,7 @@ def _train_and_save(
                 best_ppl = ppl.mean
                 best_state = copy.deepcopy({k: v.cpu() for k, v in bilm.state_dict().items()}) if group.is_main else None
             msg.row([f"epoch {epoch + 1}", f"dev {ppl}", "best" if improved else "", f"{time.perf_counter() - t0:.0f}s"], widths=(10, 44, 5, 8))
-            _checkpoint_agreed(
-                tmp / CHECKPOINT, group, fingerprint=fingerprint, epoch=epoch + 1, model=bilm.state_dict(),
-                optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(), history=history,
-                best_ppl=best_ppl, best_model=best_state, vocab=vocab.to_dict(),
-            )
+            checkpoint_state(epoch + 1, 0, None)
             if not finished:
                 msg.info(f"Stopped after {settings.max_minutes} minutes ({PRETRAIN_SECTION}.max_minutes)")
                 break
@@ -355,25 +393,66 @@ def _train_and_save(
             nlp.meta.setdefault("elmo", {})["history"] = history
             nlp.to_disk(tmp)
             shutil.rmtree(tmp / Path(CHECKPOINT).parent, ignore_errors=True)
+            shutil.rmtree(tmp / LM_IDS_DIR, ignore_errors=True)
     group.barrier()
     msg.good(f"Saved pipeline to {output_dir}")
     return metrics
 
 
-def _checkpoint_agreed(path: Path, group: ProcessGroup, *, epoch: int, **state: Any) -> None:
-    """Write the checkpoint of ``epoch`` on rank 0 once every rank has finished it.
+def _checkpoint_agreed(path: Path, group: ProcessGroup, *, epoch: int, step: int, lstm_states: Any, **state: Any) -> None:
+    """Write the checkpoint at ``step`` of the epoch after ``epoch`` finished ones on rank 0,
+    once every rank has reached it (``step`` 0: at the end of epoch ``epoch``).
 
-    The ranks first exchange their step and RNG state (which proves they
-    all reached the same epoch; each rank resumes with its own RNG), then
-    rank 0 writes the file atomically and the others wait for it.
+    The ranks first exchange their position, RNG state and carried LSTM
+    states (which proves they all reached the same step; each rank resumes
+    with its own RNG and states), then rank 0 writes the file atomically and
+    the others wait for it.
     """
-    reached = group.gather_objects((epoch, torch.get_rng_state()))
-    epochs = [e for e, _ in reached]
-    if len(set(epochs)) != 1:
-        raise RuntimeError(f"ranks disagree on the epoch they finished: {epochs}")
+    reached = group.gather_objects(((epoch, step), torch.get_rng_state(), lstm_states))
+    positions = [p for p, _, _ in reached]
+    if len(set(positions)) != 1:
+        raise RuntimeError(f"ranks disagree on the (epoch, step) they reached: {positions}")
     if group.is_main:
-        save_checkpoint(path, epoch=epoch, rng=[r for _, r in reached], world_size=group.world_size, **state)
+        save_checkpoint(
+            path, epoch=epoch, step=step, rng=[r for _, r, _ in reached], lstm_states=[s for _, _, s in reached],
+            world_size=group.world_size, **state,
+        )
     group.barrier()
+
+
+def _states_to(states: Any, device: torch.device) -> Any:
+    """The carried ``(fwd_state, bwd_state)`` LSTM states, detached, on ``device``."""
+    return tuple(None if st is None else [(h.detach().to(device), c.detach().to(device)) for h, c in st] for st in states)
+
+
+def _count_vocab(blocks, pipe, settings: TrainingSettings) -> Vocabulary:
+    """The counting pass over the training corpus: the LM vocabulary, in bounded memory."""
+    vocab, counted = count_lm_vocab(
+        blocks, pipe.normalizer, pipe.cfg["min_count"], max_size=settings.max_vocab_size,
+        max_count_table=settings.max_count_table, source=str(settings.train),
+        min_count_setting=f"components.{pipe.name}.min_count",
+    )
+    if counted.pruned:
+        msg.warn(
+            f"The word count table passed max_count_table={settings.max_count_table:,} and was pruned "
+            f"{counted.n_prunes} times: words seen fewer than {counted.min_reduce} times may be missing or "
+            f"undercounted. Raise [{PRETRAIN_SECTION}] max_count_table if you have the memory."
+        )
+    return vocab
+
+
+def _lm_id_streams(tmp: Path, train_blocks, vocab: Vocabulary, pipe, settings: TrainingSettings, lang: str, group: ProcessGroup):
+    """The train and dev LM id streams as memory maps of id files that rank 0 writes once in ``tmp``."""
+    train_dir, dev_dir = tmp / LM_IDS_DIR / "train", tmp / LM_IDS_DIR / "dev"
+    if group.is_main:
+        write_lm_id_file(train_blocks(), vocab, pipe.normalizer, train_dir)
+        dev_blocks = iter_corpus_blocks(settings.dev, lang, what="--paths.dev")
+        write_lm_id_file(dev_blocks, vocab, pipe.normalizer, dev_dir)
+    group.barrier()
+    train, dev = IdFile.open(train_dir).ids, IdFile.open(dev_dir).ids
+    if len(dev) == 0:
+        raise empty_corpus_error(settings.dev, "--paths.dev")
+    return train, dev
 
 
 def _check_world_size(checkpoint: Dict[str, Any], path: Path, world_size: int) -> None:
