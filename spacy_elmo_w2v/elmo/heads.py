@@ -1,5 +1,5 @@
 """Softmax output layers: full softmax or adaptive softmax, both giving summed NLL and log-probs."""
-from typing import Optional
+from typing import List, Optional, Sequence
 
 import torch
 from torch import nn
@@ -31,8 +31,7 @@ class AdaptiveSoftmax(nn.Module):
 
     def __init__(self, width: int, n_words: int, cutoffs, div_value: float) -> None:
         super().__init__()
-        # Cutoffs past a small vocabulary are dropped; torch needs at least one.
-        cutoffs = [c for c in cutoffs if 0 < c < n_words - 1] or [max(1, n_words // 2)]
+        cutoffs = valid_cutoffs(cutoffs, n_words)
         self.adaptive = nn.AdaptiveLogSoftmaxWithLoss(width, n_words, cutoffs, div_value=div_value)
 
     def nll(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -40,6 +39,14 @@ class AdaptiveSoftmax(nn.Module):
 
     def log_probs(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.adaptive.log_prob(hidden.float())
+
+
+def valid_cutoffs(cutoffs: Sequence[int], n_words: int) -> List[int]:
+    """The adaptive softmax cluster cutoffs that fit ``n_words``: sorted, unique,
+    each in ``1 .. n_words - 2`` (cutoffs at or past a small vocabulary are dropped;
+    torch needs at least one, so ``n_words // 2`` when none is left)."""
+    kept = sorted({int(c) for c in cutoffs if 0 < int(c) < n_words - 1})
+    return kept or [max(1, n_words // 2)]
 
 
 def build_head(spec: HeadSpec, width: int, n_words: int, embedding: Optional[nn.Embedding]) -> nn.Module:

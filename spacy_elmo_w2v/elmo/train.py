@@ -214,6 +214,7 @@ def train_epoch(
             if deadline is not None and i % check_every == 0 and group.any(time.perf_counter() > deadline):
                 finished = False
                 break
+        progress.log(epoch_done=finished)  # one record per epoch, however short the epoch
     return EpochResult(finished, tokens, time.perf_counter() - start)
 
 

@@ -1,0 +1,121 @@
+"""pretrain-elmo on a streamed corpus: id files read per chunk, capped vocabulary, mid-epoch resume, progress."""
+import json
+
+import numpy as np
+import pytest
+import spacy
+import torch
+
+from ._elmo_helpers import CONFIG, tiny_training, write_toy_corpus
+from spacy_elmo_w2v.corpus import build_vocab, iter_corpus_blocks, read_corpus
+from spacy_elmo_w2v.elmo import train as elmo_train
+from spacy_elmo_w2v.elmo.batching import stream_batches, stream_rows, stream_shard
+from spacy_elmo_w2v.elmo.heads import AdaptiveSoftmax, valid_cutoffs
+from spacy_elmo_w2v.elmo.lm_data import EOS, count_lm_vocab, head_blocks, stream_ids, write_lm_id_file
+from spacy_elmo_w2v.elmo.train import pretrain_elmo
+from spacy_elmo_w2v.normalize import PTBNormalizer
+
+TEXT = "the cat sat on the mat ."
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("corpus")
+    return write_toy_corpus(root / "train.txt", 3), write_toy_corpus(root / "dev.txt")
+
+
+def _vocab_and_corpus(path):
+    normalizer = PTBNormalizer()
+    vocab, _ = count_lm_vocab(
+        iter_corpus_blocks(path), normalizer, 1, max_size=None, max_count_table=None, source=str(path),
+        min_count_setting="min_count",
+    )
+    return vocab, normalizer
+
+
+def test_counting_pass_gives_the_in_memory_vocabulary(corpus):
+    vocab, normalizer = _vocab_and_corpus(corpus[0])
+    in_memory = build_vocab(read_corpus(corpus[0]), normalizer, 1, specials=(EOS,))
+    assert vocab.words == in_memory.words
+
+
+def test_max_vocab_size_keeps_the_most_frequent_words(corpus):
+    normalizer = PTBNormalizer()
+    vocab, _ = count_lm_vocab(
+        iter_corpus_blocks(corpus[0]), normalizer, 1, max_size=3, max_count_table=None, source="t", min_count_setting="m",
+    )
+    assert vocab.words[:2] == ["<unk>", EOS]
+    assert "the" in vocab.words and len(vocab.words) <= 5
+
+
+def test_id_file_stream_equals_the_in_memory_stream(corpus, tmp_path):
+    vocab, normalizer = _vocab_and_corpus(corpus[0])
+    on_disk = write_lm_id_file(iter_corpus_blocks(corpus[0]), vocab, normalizer, tmp_path / "ids")
+    assert isinstance(on_disk, np.memmap)
+    assert np.array_equal(np.asarray(on_disk), stream_ids(read_corpus(corpus[0]), vocab, normalizer))
+
+
+def test_head_blocks_stops_after_max_sentences(corpus):
+    blocks = list(head_blocks(iter_corpus_blocks(corpus[0], block_bytes=64), 5))
+    assert sum(b.n_sentences for b in blocks) == 5
+
+
+@pytest.mark.parametrize("length,batch_size,bptt", [(103, 4, 8), (50, 3, 7), (9, 8, 4)])
+def test_chunked_batches_equal_batches_cut_from_the_whole_stream(length, batch_size, bptt):
+    ids = np.arange(length, dtype=np.uint32) * 7 % 31
+    fwd, bwd = stream_rows(ids, batch_size), stream_rows(np.ascontiguousarray(ids[::-1]), batch_size)
+    batches = list(stream_batches(ids, batch_size, bptt))
+    assert torch.equal(torch.cat([b.fwd_inputs for b in batches], 1), fwd[:, :-1])
+    assert torch.equal(torch.cat([b.fwd_targets for b in batches], 1), fwd[:, 1:])
+    assert torch.equal(torch.cat([b.bwd_inputs for b in batches], 1), bwd[:, :-1])
+    assert torch.equal(torch.cat([b.bwd_targets for b in batches], 1), bwd[:, 1:])
+    later = list(stream_batches(ids, batch_size, bptt, start_batch=1))
+    assert len(later) == len(batches) - 1
+    assert all(torch.equal(a.bwd_targets, b.bwd_targets) for a, b in zip(later, batches[1:]))
+
+
+def test_a_shard_of_a_memmap_is_read_lazily(tmp_path):
+    path = tmp_path / "ids.u32"
+    np.arange(1000, dtype=np.uint32).tofile(path)
+    ids = np.memmap(path, dtype=np.uint32, mode="r")
+    shard = stream_shard(ids, 4, 1, 2)
+    assert isinstance(shard, np.memmap) and list(shard[:2]) == [500, 501]
+
+
+@pytest.mark.parametrize("n_words", [3, 10, 5000, 100_000])
+def test_adaptive_softmax_cutoffs_fit_any_vocabulary(n_words):
+    cutoffs = valid_cutoffs([6000, 2000, 2000], n_words)
+    assert cutoffs == sorted(set(cutoffs)) and all(0 < c < n_words - 1 for c in cutoffs) or cutoffs == [1]
+    AdaptiveSoftmax(8, n_words, [6000, 2000, 2000], 2.0)  # torch accepts them
+
+
+def test_mid_epoch_checkpoint_resumes_to_the_uninterrupted_result(corpus, tmp_path, monkeypatch):
+    settings = {**tiny_training(*corpus, epochs=2), "pretrain.checkpoint_every_steps": 5}
+    out = tmp_path / "interrupted"
+    saved = []
+    real_save = elmo_train.save_checkpoint
+
+    def save_then_crash(path, **state):
+        real_save(path, **state)
+        saved.append((state["epoch"], state["step"]))
+        if state["epoch"] == 1 and state["step"] == 5:
+            raise KeyboardInterrupt("simulated kill mid-epoch")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(elmo_train, "save_checkpoint", save_then_crash)
+        with pytest.raises(KeyboardInterrupt):
+            pretrain_elmo(CONFIG, out, settings)
+    assert saved[-1] == (1, 5) and (0, 5) in saved and (1, 0) in saved
+    resumed = pretrain_elmo(CONFIG, out, settings, resume=True)["history"]
+    straight = pretrain_elmo(CONFIG, tmp_path / "straight", settings)["history"]
+    assert [h["ppl_mean"] for h in resumed] == pytest.approx([h["ppl_mean"] for h in straight], rel=1e-6)
+    assert np.allclose(spacy.load(out)(TEXT).tensor, spacy.load(tmp_path / "straight")(TEXT).tensor, atol=1e-6)
+
+
+def test_training_writes_tokens_per_second_eta_and_memory_to_metrics_jsonl(corpus, tmp_path):
+    out = tmp_path / "out"
+    pretrain_elmo(CONFIG, out, tiny_training(*corpus, epochs=2))
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert len(records) >= 2
+    assert all(r["tokens_per_s"] > 0 and r["rss_mb"] > 0 and "eta_s" in r for r in records)
+    assert not (out / "lm_ids").exists()
