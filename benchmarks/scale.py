@@ -1,8 +1,9 @@
-"""Skip-gram at scale: ours against gensim 4, whole commands, side by side in one run.
+"""Skip-gram (and ELMo) at scale: ours against gensim 4, whole commands, side by side in one run.
 
     pip install -e '.[benchmark]'
     python benchmarks/scale.py [--ptb PTB_TRAIN] [--tokens 20000000] [--types 1000000] [--work DIR]
-                               [--repeats 1] [--cases ptb,zipf,zipf-busy,ptb-busy,growth]
+                               [--repeats 1] [--cases ptb,zipf,zipf-busy,ptb-busy,growth,elmo,elmo-growth]
+                               [--elmo-vocab 50000] [--elmo-minutes 1]
 
 Cases (each implementation in its own subprocess, alternating ours/gensim):
 
@@ -15,7 +16,13 @@ Cases (each implementation in its own subprocess, alternating ours/gensim):
   (``SPACY_ELMO_W2V_THREADS=0``, torch's own: every core, libgomp's long
   spin) and on, quiet and with one busy process;
 - ``growth``: ours on a fifth of the Zipf corpus and on that fifth repeated
-  5 times (min_count 1, so the vocabulary is the same): peak RSS should not grow.
+  5 times (min_count 1, so the vocabulary is the same): peak RSS should not grow;
+- ``elmo``: ``pretrain-elmo`` (configs/elmo.cfg, CPU preset) on the Zipf
+  corpus with the vocabulary capped at ``--elmo-vocab`` words, one epoch
+  stopped after ``--elmo-minutes`` of training: training tokens/s (from the
+  run's history) and the whole command's peak RSS;
+- ``elmo-growth``: the same on a fifth of the Zipf corpus and on that fifth
+  repeated 5 times: peak RSS should not grow with the corpus.
 
 Measured per run: wall seconds of the whole command (start-up, reading,
 vocabulary, training, saving), corpus tokens/s (corpus tokens x epochs /
@@ -27,6 +34,7 @@ Record the load (printed) with the figures.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -71,6 +79,27 @@ def run_gensim(corpus: Path, epochs: int, min_count: int, out: Path) -> Dict:
     r = measure(cmd)
     r.update(json.loads(r["output"].strip().splitlines()[-1]))
     return r
+
+
+def run_elmo(corpus: Path, dev: Path, vocab: int, minutes: float, out: Path) -> Dict:
+    """``pretrain-elmo`` on ``corpus`` with a capped vocabulary, training stopped after ``minutes``."""
+    cmd = [sys.executable, "-m", "spacy_elmo_w2v", "pretrain-elmo", str(ROOT / "configs" / "elmo.cfg"), str(out),
+           "--overwrite", "--paths.train", str(corpus), "--paths.dev", str(dev), "--pretrain.max_epochs", "1",
+           "--pretrain.max_minutes", str(minutes), "--pretrain.max_vocab_size", str(vocab), "--pretrain.progress", "false"]
+    r = measure(cmd)
+    history = json.loads((out / "meta.json").read_text())["elmo"]["history"][-1]
+    found = re.search(r"vocabulary ([\d,]+)", r["output"])
+    r.update(vocab=int(found.group(1).replace(",", "")) if found else None, train_tokens=history["train_tokens"],
+             train_tokens_per_s=round(history["train_tokens_per_second"]))
+    return r
+
+
+def report_elmo(case: str, r: Dict) -> Dict:
+    row = {"case": case, "impl": "ours pretrain-elmo", "seconds": round(r["seconds"], 2),
+           "train_tokens": r["train_tokens"], "train_tokens_per_s": r["train_tokens_per_s"],
+           "rss_mb": round(r["rss_mb"]), "vocab": r["vocab"], "load": os.getloadavg()[0]}
+    print(json.dumps(row), flush=True)
+    return row
 
 
 def gensim_worker(corpus: Path, epochs: int, min_count: int, out: Path) -> None:
@@ -119,6 +148,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/spacy_elmo_w2v_scale"))
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--cases", default="ptb,ptb-busy,zipf,zipf-busy,growth")
+    parser.add_argument("--elmo-vocab", type=int, default=50_000, help="ELMo cases: max_vocab_size")
+    parser.add_argument("--elmo-minutes", type=float, default=1.0, help="ELMo cases: minutes of training")
     parser.add_argument("--output", type=Path, help="write the rows as JSON")
     parser.add_argument("--gensim-worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, default=1, help=argparse.SUPPRESS)
@@ -134,20 +165,29 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     cases = args.cases.split(",")
     zipf = args.work / f"zipf_{args.tokens}_{args.types}.txt"
-    if any(c.startswith("zipf") or c == "growth" for c in cases) and not zipf.exists():
+    if any(c.startswith("zipf") or c.startswith("elmo") or c == "growth" for c in cases) and not zipf.exists():
         print(f"writing {zipf}", flush=True)
         write_zipf_corpus(zipf, args.tokens, args.types)
     print(f"{cores()} cores; load {os.getloadavg()}", flush=True)
     rows = []
+    fifth, five = args.work / f"{zipf.stem}_fifth.txt", args.work / f"{zipf.stem}_fifth_x5.txt"
+    if any(c in ("growth", "elmo-growth") for c in cases) and not five.exists():
+        lines = zipf.read_text(encoding="utf8").splitlines(keepends=True)
+        fifth.write_text("".join(lines[: len(lines) // 5]), encoding="utf8")
+        five.write_text(fifth.read_text(encoding="utf8") * 5, encoding="utf8")
+        del lines
     setups = {"ptb": (args.ptb, 5, 10), "zipf": (zipf, 1, 5)}
     for case in cases:
+        if case in ("elmo", "elmo-growth"):
+            dev = args.work / "zipf_dev.txt"
+            with open(zipf, encoding="utf8") as f:
+                dev.write_text("".join(line for _, line in zip(range(2000), f)), encoding="utf8")
+            runs = (("elmo", zipf),) if case == "elmo" else (("elmo-growth-1x", fifth), ("elmo-growth-5x", five))
+            for name, path in runs:
+                r = run_elmo(path, dev, args.elmo_vocab, args.elmo_minutes, args.work / "out_elmo")
+                rows.append(report_elmo(name, r))
+            continue
         if case == "growth":
-            fifth = args.work / "zipf_fifth.txt"
-            five = args.work / "zipf_fifth_x5.txt"
-            lines = zipf.read_text(encoding="utf8").splitlines(keepends=True)
-            fifth.write_text("".join(lines[: len(lines) // 5]), encoding="utf8")
-            five.write_text(fifth.read_text(encoding="utf8") * 5, encoding="utf8")
-            del lines
             for name, path in (("growth-1x", fifth), ("growth-5x", five)):
                 rows.append(report(name, "ours", run_ours(path, 1, 1, args.work / "out_ours"), 1))
             continue

@@ -299,6 +299,8 @@ def _train_and_save(
     if vectors is not None:
         spec = spec_for_vectors(spec, vectors)
 
+    if next(iter_corpus_blocks(settings.dev, lang, what="--paths.dev"), None) is None:  # reads one block
+        raise empty_corpus_error(settings.dev, "--paths.dev")
     if checkpoint is not None:
         vocab = Vocabulary.from_dict(checkpoint["vocab"])
     else:
@@ -450,10 +452,7 @@ def _lm_id_streams(tmp: Path, train_blocks, vocab: Vocabulary, pipe, settings: T
         dev_blocks = iter_corpus_blocks(settings.dev, lang, what="--paths.dev")
         write_lm_id_file(dev_blocks, vocab, pipe.normalizer, dev_dir)
     group.barrier()
-    train, dev = IdFile.open(train_dir).ids, IdFile.open(dev_dir).ids
-    if len(dev) == 0:
-        raise empty_corpus_error(settings.dev, "--paths.dev")
-    return train, dev
+    return IdFile.open(train_dir).ids, IdFile.open(dev_dir).ids
 
 
 def _check_world_size(checkpoint: Dict[str, Any], path: Path, world_size: int) -> None:
