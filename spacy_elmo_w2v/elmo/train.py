@@ -25,8 +25,8 @@ import torch
 from tqdm import tqdm
 from wasabi import msg
 
-from ..config import PRETRAIN_SECTION, load_config, pretrain_section
-from ..corpus import build_vocab, read_corpus
+from ..config import PRETRAIN_SECTION, load_config, pretrain_section, reject_pretrain_seed, system_seed
+from ..corpus import read_corpus
 from ..device import resolve_device, seed_everything
 from ..distributed import (
     SINGLE_PROCESS,
@@ -43,12 +43,11 @@ from ..pipeline import find_pipe, nlp_from_config
 from ..settings import settings_from_section
 from ..vocab import Vocabulary
 from .batching import n_stream_batches, stream_shard
-from .bilm import BiLM, build_bilm
+from .bilm import BiLM
 from .checkpoint import CHECKPOINT, check_resumable, checkpoint_path, load_checkpoint, refuse_to_discard, run_fingerprint, save_checkpoint
 from .hooks import FACTORY
-from .lm_data import EOS, stream_ids
+from .lm_data import stream_ids
 from .objective import ChunkForward, Perplexity, StreamObjective, evaluate_stream, stream_pass
-from .vectors_init import init_word_embeddings, load_static_vectors, spec_for_vectors
 
 # Multi-process runs: steps between the ranks' agreement on the max_minutes deadline.
 DEADLINE_CHECK_EVERY = 20
@@ -97,6 +96,7 @@ class TrainingSettings:
                 f"[{PRETRAIN_SECTION}] min_count is no longer read: the vocabulary's min_count is the component's. "
                 f"Move it to [components.elmo_vectors] min_count (override: --components.elmo_vectors.min_count N)."
             )
+        reject_pretrain_seed(section)
         if not section.get("train") or not section.get("dev"):
             raise UserInputError("No corpus given: set --paths.train and --paths.dev (one sentence per line).")
         return settings_from_section(cls, section, PRETRAIN_SECTION, "configs/elmo.cfg")
@@ -260,36 +260,27 @@ def _train_and_save(
         _check_world_size(checkpoint, checkpoint_file, group.world_size)
     elif checkpoint_file.exists() and not restart:
         refuse_to_discard(checkpoint_file)
-    seed = int(resolved["system"]["seed"])
+    seed = system_seed(resolved)
     seed_everything(seed)
 
     train = read_corpus(settings.train, what="--paths.train")
     if settings.max_train_sentences:
         train = train.head(settings.max_train_sentences)
     dev = read_corpus(settings.dev, what="--paths.dev")
-    spec = pipe.spec
-    vectors = load_static_vectors(settings.vectors) if settings.vectors else None
-    if vectors is not None:
-        spec = spec_for_vectors(spec, vectors)
-
     if checkpoint is not None:
         vocab = Vocabulary.from_dict(checkpoint["vocab"])
     else:
-        vocab = group.from_main(
-            lambda: build_vocab(
-                train, pipe.normalizer, pipe.cfg["min_count"], specials=(EOS,), max_size=settings.max_vocab_size,
-                min_count_setting=f"components.{pipe.name}.min_count",
-            )
-        )
+        vocab = group.from_main(lambda: pipe.build_vocabulary(train, max_size=settings.max_vocab_size))
     train_ids = stream_shard(stream_ids(train, vocab, pipe.normalizer), settings.batch_size, group.rank, group.world_size)
     dev_ids = stream_shard(stream_ids(dev, vocab, pipe.normalizer), settings.eval_batch_size, group.rank, group.world_size)
     eval_rows = max(1, settings.eval_batch_size // group.world_size)
 
-    bilm = build_bilm(spec, vocab.words)
-    if vectors is not None and checkpoint is None:
-        found = init_word_embeddings(bilm, vocab, vectors)
+    # The component builds the biLM over the vocabulary (on resume, the checkpoint's
+    # vocabulary; its weights replace the fresh ones below); the loop trains it.
+    found = pipe.initialize_from_vocabulary(vocab, vectors=settings.vectors)
+    if found is not None and checkpoint is None:
         msg.info(f"Word embeddings: {found} of {len(vocab)} words start from the vectors in {settings.vectors}")
-    bilm.to(device)
+    bilm = pipe.torch_model.to(device)
     forward = data_parallel(StreamObjective(bilm), device, group)
     torch.manual_seed(rank_seed(seed, group.rank))  # dropout masks differ per rank
     optimizer = torch.optim.Adam(bilm.parameters(), lr=settings.lr)
@@ -350,7 +341,7 @@ def _train_and_save(
         if group.is_main:
             if best_state is not None:
                 bilm.load_state_dict(best_state)
-            pipe.set_bilm(bilm.cpu().eval(), vocab)
+            pipe.set_trained(bilm)
             nlp.meta["performance"] = {k: v for k, v in metrics.items() if k != "history"}
             nlp.meta.setdefault("elmo", {})["history"] = history
             nlp.to_disk(tmp)
