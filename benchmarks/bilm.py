@@ -33,11 +33,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from spacy_elmo_w2v.config import load_config, pipeline_config  # noqa: E402
-from spacy_elmo_w2v.corpus import build_vocab, read_corpus  # noqa: E402
+from spacy_elmo_w2v.corpus import read_corpus  # noqa: E402
 from spacy_elmo_w2v.elmo.batching import stream_batches  # noqa: E402
 from spacy_elmo_w2v.elmo.bilm import BiLM, build_bilm  # noqa: E402
 from spacy_elmo_w2v.elmo.heads import build_head  # noqa: E402
-from spacy_elmo_w2v.elmo.lm_data import EOS, stream_ids  # noqa: E402
+from spacy_elmo_w2v.elmo.lm_data import stream_ids  # noqa: E402
 from spacy_elmo_w2v.elmo.objective import evaluate_stream  # noqa: E402
 from spacy_elmo_w2v.elmo.spec import BiLMSpec  # noqa: E402
 from spacy_elmo_w2v.elmo.train import TrainingSettings, train_epoch  # noqa: E402
@@ -170,7 +170,7 @@ def main() -> None:
     pipe = nlp.get_pipe("elmo_vectors")
     train = read_corpus(args.data / "ptb.train.txt")
     dev = read_corpus(args.data / "ptb.valid.txt").head(args.dev_sentences)
-    vocab = build_vocab(train, pipe.normalizer, pipe.cfg["min_count"], specials=(EOS,))
+    vocab = pipe.build_vocabulary(train)
     train_ids = stream_ids(train, vocab, pipe.normalizer)
     dev_ids = stream_ids(dev, vocab, pipe.normalizer)
     spec = pipe.spec
@@ -187,7 +187,7 @@ def main() -> None:
     if args.model is not None:
         nlp = spacy.load(args.model)
     else:
-        pipe.set_bilm(build_bilm(spec, vocab.words).eval(), vocab)
+        pipe.initialize_from_vocabulary(vocab)
     texts = [" ".join(s) for s in read_corpus(args.data / "ptb.test.txt").head(args.pipe_sentences).sentences()]
     print("### nlp.pipe\n")
     print("\n".join(pipe_speed(nlp, texts)))

@@ -71,3 +71,24 @@ def parse_overrides(args: List[str]) -> Dict[str, Any]:
     from .overrides import parse_overrides_with_env
 
     return parse_overrides_with_env(args)
+
+
+def system_seed(config: Config) -> int:
+    """The run's one seed, ``[system] seed`` (the components' ``seed = ${system.seed}`` follow it).
+
+    Both pretraining commands seed everything from it; under ``torchrun`` each
+    rank derives its sampling seed from it (``distributed.rank_seed``).
+    """
+    seed = config.get("system", {}).get("seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UserInputError(f"[system] seed must be an integer >= 0, not {seed!r}: set it with --system.seed N.")
+    return seed
+
+
+def reject_pretrain_seed(section: Dict[str, Any]) -> None:
+    """:class:`UserInputError` for a ``seed`` in the pretraining section: the seed is ``[system] seed``."""
+    if "seed" in section:
+        raise UserInputError(
+            f"[{PRETRAIN_SECTION}] seed is no longer read: the run's seed is [system] seed. "
+            f"Remove it and set --system.seed N."
+        )

@@ -20,6 +20,34 @@ def test_busy_cores_are_left_to_their_processes():
     assert free_cores(load=cores + 5.0) == 1
 
 
+def test_load_that_has_ended_is_not_counted():
+    cores = available_cores()
+    # the one-minute average still remembers a finished step, but nothing else runs now
+    assert free_cores(load=1.0, running=0) == cores
+    assert free_cores(load=1.0, running=1) == max(1, cores - 1)
+    # runnable processes the average has not caught up with yet are not guessed at
+    assert free_cores(load=0.0, running=3) == cores
+
+
+def test_a_busy_process_is_seen_as_runnable():
+    import subprocess
+    import sys
+    import time
+
+    from spacy_elmo_w2v.threads import running_others
+
+    if not os.path.exists("/proc/loadavg"):
+        assert running_others() is None
+        return
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        assert running_others(samples=5, pause=0.02) >= 1
+    finally:
+        busy.kill()
+        busy.wait()
+
+
 def test_user_settings_win():
     env = {"OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "ACTIVE"}
     assert configure_threads(env) == {}

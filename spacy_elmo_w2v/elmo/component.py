@@ -376,23 +376,50 @@ class ElmoVectors(TrainablePipe):
         """Build the LM vocabulary from the example docs (words seen at least
         ``min_count`` times) and a freshly initialised biLM; ``vectors`` (a
         pipeline path) starts the word embeddings from its static vectors."""
+        tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
+        corpus = TokenizedCorpus(tokens, lengths, source="the examples")
+        self.initialize_from_vocabulary(self.build_vocabulary(corpus), vectors=vectors)
+
+    def build_vocabulary(self, corpus: TokenizedCorpus, *, max_size: Optional[int] = None) -> Vocabulary:
+        """The LM vocabulary of ``corpus``: its words seen at least ``min_count`` times
+        (the most frequent ``max_size`` when given), ``<unk>`` and ``<eos>``."""
+        return build_vocab(
+            corpus, self.normalizer, self.cfg["min_count"], specials=(EOS,), max_size=max_size,
+            min_count_setting=f"components.{self.name}.min_count",
+        )
+
+    def initialize_from_vocabulary(self, words: Vocabulary, *, vectors: Optional[str] = None) -> Optional[int]:
+        """Build a fresh biLM over ``words`` (the pretraining CLI and :meth:`initialize` both come here).
+
+        ``vectors`` (a pipeline path) sets the word embedding width to that of
+        its static vectors and starts the embeddings of the words it has from
+        them. Returns how many words started from ``vectors`` (None without).
+        """
         from .bilm import build_bilm
         from .vectors_init import spec_for_vectors, init_word_embeddings, load_static_vectors
 
-        tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
-        corpus = TokenizedCorpus(tokens, lengths, source="the examples")
-        lm_vocab = build_vocab(
-            corpus, self.normalizer, self.cfg["min_count"], specials=(EOS,), min_count_setting=f"components.{self.name}.min_count"
-        )
         spec = self.spec
         table = None
         if vectors:
             table = load_static_vectors(vectors)
             spec = spec_for_vectors(spec, table)
-        module = build_bilm(spec, lm_vocab.words)
-        if table is not None:
-            init_word_embeddings(module, lm_vocab, table)
-        self.set_bilm(module, lm_vocab)
+        module = build_bilm(spec, words.words)
+        found = init_word_embeddings(module, words, table) if table is not None else None
+        self.set_bilm(module, words)
+        return found
+
+    @property
+    def torch_model(self):
+        """The torch ``BiLM`` the pretraining loop trains (after ``initialize``); same as :attr:`bilm`."""
+        return self.bilm
+
+    def set_trained(self, module) -> None:
+        """Take the weights a training loop produced for :attr:`torch_model` (the
+        module itself or one of the same shape); they get a new ``bilm_id``."""
+        current = self.bilm
+        if module is not current:
+            current.load_state_dict(module.state_dict())
+        self.set_bilm(current.cpu().eval(), self.lm_vocab)
 
     def update(
         self,

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from wasabi import msg
 
-from ..config import PRETRAIN_SECTION, load_config, pretrain_section
+from ..config import PRETRAIN_SECTION, load_config, pretrain_section, reject_pretrain_seed, system_seed
 from ..corpus import empty_corpus_error, iter_corpus_blocks
 from ..idfile import IdFile
 from ..device import resolve_device, seed_everything
@@ -44,12 +44,11 @@ from ..progress import Progress
 from ..settings import settings_from_section
 from ..vocab import Vocabulary
 from .batching import n_stream_batches, stream_shard
-from .bilm import BiLM, build_bilm
+from .bilm import BiLM
 from .checkpoint import CHECKPOINT, check_resumable, checkpoint_path, load_checkpoint, refuse_to_discard, run_fingerprint, save_checkpoint
 from .hooks import FACTORY
 from .lm_data import count_lm_vocab, head_blocks, write_lm_id_file
 from .objective import ChunkForward, Perplexity, StreamObjective, evaluate_stream, stream_pass
-from .vectors_init import init_word_embeddings, load_static_vectors, spec_for_vectors
 
 # Written into the output directory during the run: one JSON metrics line per interval.
 METRICS_FILE = "metrics.jsonl"
@@ -104,6 +103,7 @@ class TrainingSettings:
                 f"[{PRETRAIN_SECTION}] min_count is no longer read: the vocabulary's min_count is the component's. "
                 f"Move it to [components.elmo_vectors] min_count (override: --components.elmo_vectors.min_count N)."
             )
+        reject_pretrain_seed(section)
         if not section.get("train") or not section.get("dev"):
             raise UserInputError("No corpus given: set --paths.train and --paths.dev (one sentence per line).")
         return settings_from_section(cls, section, PRETRAIN_SECTION, "configs/elmo.cfg")
@@ -286,7 +286,7 @@ def _train_and_save(
         _check_world_size(checkpoint, checkpoint_file, group.world_size)
     elif checkpoint_file.exists() and not restart:
         refuse_to_discard(checkpoint_file)
-    seed = int(resolved["system"]["seed"])
+    seed = system_seed(resolved)
     seed_everything(seed)
 
     lang = resolved["nlp"]["lang"]
@@ -294,22 +294,19 @@ def _train_and_save(
     def train_blocks():
         return head_blocks(iter_corpus_blocks(settings.train, lang, what="--paths.train"), settings.max_train_sentences)
 
-    spec = pipe.spec
-    vectors = load_static_vectors(settings.vectors) if settings.vectors else None
-    if vectors is not None:
-        spec = spec_for_vectors(spec, vectors)
-
     if next(iter_corpus_blocks(settings.dev, lang, what="--paths.dev"), None) is None:  # reads one block
         raise empty_corpus_error(settings.dev, "--paths.dev")
     if checkpoint is not None:
         vocab = Vocabulary.from_dict(checkpoint["vocab"])
     else:
         vocab = group.from_main(lambda: _count_vocab(train_blocks(), pipe, settings))
-    bilm = build_bilm(spec, vocab.words)
-    if vectors is not None and checkpoint is None:
-        found = init_word_embeddings(bilm, vocab, vectors)
+
+    # The component builds the biLM over the vocabulary (on resume, the checkpoint's
+    # vocabulary; its weights replace the fresh ones below); the loop trains it.
+    found = pipe.initialize_from_vocabulary(vocab, vectors=settings.vectors)
+    if found is not None and checkpoint is None:
         msg.info(f"Word embeddings: {found} of {len(vocab)} words start from the vectors in {settings.vectors}")
-    bilm.to(device)
+    bilm = pipe.torch_model.to(device)
     forward = data_parallel(StreamObjective(bilm), device, group)
     torch.manual_seed(rank_seed(seed, group.rank))  # dropout masks differ per rank
     optimizer = torch.optim.Adam(bilm.parameters(), lr=settings.lr)
@@ -391,7 +388,7 @@ def _train_and_save(
         if group.is_main:
             if best_state is not None:
                 bilm.load_state_dict(best_state)
-            pipe.set_bilm(bilm.cpu().eval(), vocab)
+            pipe.set_trained(bilm)
             nlp.meta["performance"] = {k: v for k, v in metrics.items() if k != "history"}
             nlp.meta.setdefault("elmo", {})["history"] = history
             nlp.to_disk(tmp)

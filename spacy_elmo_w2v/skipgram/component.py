@@ -197,8 +197,8 @@ class SkipGramVectors(TrainablePipe):
         get_examples: training examples (as from ``spacy train``); their
             reference docs' tokens are the corpus.
         corpus: alternatively, a :class:`TokenizedCorpus` in memory.
-        words: alternatively, a ready vocabulary (the pretraining CLI counts
-            the corpus as a stream and passes it this way).
+        words: alternatively, a ready vocabulary (same as
+            :meth:`initialize_from_vocabulary`).
         """
         if words is None:
             if corpus is None:
@@ -206,12 +206,38 @@ class SkipGramVectors(TrainablePipe):
                     raise UserInputError(f"{self.name}.initialize needs get_examples or a corpus to build its vocabulary.")
                 tokens, lengths = tokens_of_docs(eg.reference for eg in get_examples())
                 corpus = TokenizedCorpus(tokens, lengths, source="the training examples")
-            words = build_vocab(
-                corpus, self.normalizer, self.cfg["min_count"], min_count_setting=f"components.{self.name}.min_count"
-            )
+            words = self.build_vocabulary(corpus)
+        self.initialize_from_vocabulary(words)
+
+    def build_vocabulary(self, corpus: TokenizedCorpus, *, max_size: Optional[int] = None) -> Vocabulary:
+        """The vocabulary of ``corpus``: its words seen at least ``min_count`` times
+        (the most frequent ``max_size`` when given) and ``<unk>``."""
+        return build_vocab(
+            corpus, self.normalizer, self.cfg["min_count"], max_size=max_size,
+            min_count_setting=f"components.{self.name}.min_count",
+        )
+
+    def vocabulary_from_counts(self, counts: Dict[str, int], *, max_size: Optional[int], source: str) -> Vocabulary:
+        """The vocabulary of normalized word ``counts`` (a streamed counting pass), with this component's ``min_count``."""
+        return Vocabulary.build(
+            counts, min_count=self.cfg["min_count"], max_size=max_size, source=source,
+            min_count_setting=f"components.{self.name}.min_count",
+        )
+
+    def initialize_from_vocabulary(self, words: Vocabulary) -> None:
+        """Build fresh tables over ``words`` (the pretraining CLI and :meth:`initialize` both come here)."""
         self.words = words
         self.model.set_dim("nV", len(self.words))
         self.model.initialize()
+        self.sync_vectors()
+
+    def set_trained(self, module) -> None:
+        """Take the weights a training loop produced for :attr:`torch_model` (the
+        module itself or one of the same shape) and copy them into ``vocab.vectors``."""
+        current = self.torch_model
+        if module is not current:
+            current.load_state_dict(module.state_dict())
+        current.to("cpu")
         self.sync_vectors()
 
     def _require_initialized(self) -> None:

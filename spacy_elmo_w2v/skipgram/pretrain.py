@@ -9,12 +9,11 @@ import srsly
 from spacy.language import Language
 from wasabi import msg
 
-from ..config import PRETRAIN_SECTION, load_config, pretrain_section
+from ..config import PRETRAIN_SECTION, load_config, pretrain_section, reject_pretrain_seed, system_seed
 from ..corpus import empty_corpus_error, iter_corpus_blocks
 from ..counting import count_blocks
 from ..idfile import write_id_file
 from ..progress import peak_rss_mb
-from ..vocab import Vocabulary
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir, partial_dir
@@ -35,7 +34,6 @@ class SkipGramSettings:
     batch_size: int = field(metadata={"min": 1})
     learn_rate: float = field(metadata={"above": 0})
     final_learn_rate: float = field(metadata={"min": 0})
-    seed: int = field(metadata={"min": 0})
     max_vocab_size: Optional[int] = field(metadata={"min": 1})
     max_count_table: Optional[int] = field(metadata={"min": 1})
     sync_every: int = field(metadata={"min": 1})
@@ -81,6 +79,7 @@ def pretrain_skipgram(
             "No training corpus: pass --paths.train FILE (or set [paths] train in the config)."
         )
     section = pretrain_section(resolved, config_path)
+    reject_pretrain_seed(section)
     settings = settings_from_section(SkipGramSettings, section, PRETRAIN_SECTION, "configs/skipgram.cfg")
     check_output_dir(output_dir, overwrite)
     device = resolve_device(gpu_id)
@@ -94,7 +93,7 @@ def pretrain_skipgram(
         )
 
 
-def _build_vocabulary(pipe, name: str, train_path: str, lang: str, settings: SkipGramSettings) -> Dict[str, Any]:
+def _build_vocabulary(pipe, train_path: str, lang: str, settings: SkipGramSettings) -> Dict[str, Any]:
     """The counting pass: give ``pipe`` its vocabulary and fresh tables; return the counting figures."""
     msg.info(f"Counting words in {train_path}")
     counted = count_blocks(iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe.normalizer, settings.max_count_table)
@@ -106,11 +105,9 @@ def _build_vocabulary(pipe, name: str, train_path: str, lang: str, settings: Ski
             f"{counted.n_prunes} times: words seen fewer than {counted.min_reduce} times may be missing or "
             f"undercounted. Raise [{PRETRAIN_SECTION}] max_count_table if you have the memory."
         )
-    words = Vocabulary.build(
-        counted.counts, min_count=pipe.cfg["min_count"], max_size=settings.max_vocab_size, source=str(train_path),
-        min_count_setting=f"components.{name}.min_count",
+    pipe.initialize_from_vocabulary(
+        pipe.vocabulary_from_counts(counted.counts, max_size=settings.max_vocab_size, source=str(train_path))
     )
-    pipe.initialize(words=words)
     return {"n_tokens": counted.n_tokens, "n_sentences": counted.n_sentences, "n_prunes": counted.n_prunes}
 
 
@@ -134,10 +131,11 @@ def _train_and_save(
     lang = resolved["nlp"]["lang"]
     nlp = nlp_from_config(config)
     name, pipe = find_pipe(nlp, "skipgram_vectors")
-    seed_everything(settings.seed)
+    seed = system_seed(resolved)
+    seed_everything(seed)
 
     def initialized_component():
-        figures = _build_vocabulary(pipe, name, train_path, lang, settings)
+        figures = _build_vocabulary(pipe, train_path, lang, settings)
         return figures, pipe.to_bytes()
 
     # One vocabulary and one initial model, made on rank 0 and shared.
@@ -172,7 +170,7 @@ def _train_and_save(
             noise_samples=pipe.cfg["noise_samples"],
             learn_rate=settings.learn_rate,
             final_learn_rate=settings.final_learn_rate,
-            seed=rank_seed(settings.seed, group.rank),
+            seed=rank_seed(seed, group.rank),
             progress=progress,
             metrics_path=metrics_path,
             group=group,
@@ -192,8 +190,7 @@ def _train_and_save(
         log = train(id_file, tmp / METRICS_FILE)
         del id_file
         shutil.rmtree(ids_dir)
-        model.to("cpu")
-        pipe.sync_vectors()
+        pipe.set_trained(model)
         msg.good(
             f"Trained {settings.max_epochs} epochs in {log.seconds:.1f}s "
             f"({log.tokens_per_second:,.0f} corpus tokens/s); loss by epoch: "

@@ -6,8 +6,9 @@ length. A chunk is moved to the device, subsampled, and given window radii
 in one pass (:mod:`.sampler`); consecutive stretches of it form batches whose
 pairs are scored without ever being listed (:class:`.model.SGNSBatch`).
 Windows stop at sentence ends and at chunk ends. Gradients exist only at the
-rows a batch touches and :class:`.row_adam.RowAdam` updates only those, so a
-step costs the same with 10 thousand or 10 million words. The only Python
+rows a batch touches and, past 20,000 words, :class:`.row_adam.RowAdam` updates only
+those, so a step costs the same with 100 thousand or 10 million words
+(smaller tables get dense Adam, which is faster there: :mod:`.dense_adam`). The only Python
 loops are over chunks and batches.
 """
 import time
@@ -23,7 +24,7 @@ from ..idfile import IdFile
 from ..progress import Progress
 from .averaging import ParameterAveraging
 from .model import SGNSBatch, SkipGramModel, sgns_loss_and_row_grads
-from .row_adam import RowAdam
+from .dense_adam import make_optimizer
 from .sampler import (
     EpochSample,
     context_mask,
@@ -159,7 +160,7 @@ def train_skipgram(
     keep_prob = keep_prob.to(device)
     total_steps = max(1, max_epochs * int(np.ceil(n_expected / batch_size)))
     w_in, w_out = model.input.weight, model.output.weight
-    optimizer = RowAdam([w_in.data, w_out.data], learn_rate)
+    optimizer = make_optimizer([w_in.data, w_out.data], learn_rate)
     averaging = ParameterAveraging([w_in, w_out], sync_every, group)
     first, last = shard_range(len(corpus), group.rank, group.world_size)
     world = group.world_size
