@@ -10,7 +10,7 @@ says how much was pruned so the caller can tell the user.
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, Optional
 
-from .corpus import TokenizedCorpus
+from .corpus import TokenizedCorpus, empty_corpus_error
 from .normalize import Normalizer
 
 
@@ -67,3 +67,28 @@ def _prune(counts: Dict[str, int], min_reduce: int) -> None:
     """Drop, in place, every word counted at most ``min_reduce`` times."""
     for word in [w for w, n in counts.items() if n <= min_reduce]:
         del counts[word]
+
+
+def count_corpus(
+    blocks: Iterable[TokenizedCorpus],
+    normalizer: Normalizer,
+    max_count_table: Optional[int],
+    *,
+    source: str,
+    what: str = "--paths.train",
+) -> CorpusCounts:
+    """The pretraining commands' counting pass: :func:`count_blocks`, then an
+    error naming ``source`` and ``what`` when the corpus is empty, and a warning
+    naming ``[pretrain] max_count_table`` when the table had to be pruned."""
+    from wasabi import msg
+
+    counted = count_blocks(blocks, normalizer, max_count_table)
+    if counted.n_tokens == 0:
+        raise empty_corpus_error(source, what)
+    if counted.pruned:
+        msg.warn(
+            f"The word count table passed max_count_table={max_count_table:,} and was pruned "
+            f"{counted.n_prunes} times: words seen fewer than {counted.min_reduce} times may be missing or "
+            f"undercounted. Raise [pretrain] max_count_table if you have the memory."
+        )
+    return counted

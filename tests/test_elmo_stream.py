@@ -11,7 +11,8 @@ from spacy_elmo_w2v.corpus import build_vocab, iter_corpus_blocks, read_corpus
 from spacy_elmo_w2v.elmo import train as elmo_train
 from spacy_elmo_w2v.elmo.batching import stream_batches, stream_rows, stream_shard
 from spacy_elmo_w2v.elmo.heads import AdaptiveSoftmax, valid_cutoffs
-from spacy_elmo_w2v.elmo.lm_data import EOS, count_lm_vocab, head_blocks, stream_ids, write_lm_id_file
+from spacy_elmo_w2v.counting import count_corpus
+from spacy_elmo_w2v.elmo.lm_data import EOS, head_blocks, stream_ids, write_lm_id_file
 from spacy_elmo_w2v.elmo.train import pretrain_elmo
 from spacy_elmo_w2v.normalize import PTBNormalizer
 
@@ -24,13 +25,17 @@ def corpus(tmp_path_factory):
     return write_toy_corpus(root / "train.txt", 3), write_toy_corpus(root / "dev.txt")
 
 
+def _lm_vocab(path, max_size=None):
+    """The LM vocabulary of ``path`` the way pretrain-elmo builds it: counting pass, then the component."""
+    import spacy
+
+    pipe = spacy.blank("en").add_pipe("elmo_vectors", config={"min_count": 1})
+    counted = count_corpus(iter_corpus_blocks(path), pipe.normalizer, None, source=str(path))
+    return pipe.vocabulary_from_counts(counted.counts, max_size=max_size, source=str(path))
+
+
 def _vocab_and_corpus(path):
-    normalizer = PTBNormalizer()
-    vocab, _ = count_lm_vocab(
-        iter_corpus_blocks(path), normalizer, 1, max_size=None, max_count_table=None, source=str(path),
-        min_count_setting="min_count",
-    )
-    return vocab, normalizer
+    return _lm_vocab(path), PTBNormalizer()
 
 
 def test_counting_pass_gives_the_in_memory_vocabulary(corpus):
@@ -40,10 +45,7 @@ def test_counting_pass_gives_the_in_memory_vocabulary(corpus):
 
 
 def test_max_vocab_size_keeps_the_most_frequent_words(corpus):
-    normalizer = PTBNormalizer()
-    vocab, _ = count_lm_vocab(
-        iter_corpus_blocks(corpus[0]), normalizer, 1, max_size=3, max_count_table=None, source="t", min_count_setting="m",
-    )
+    vocab = _lm_vocab(corpus[0], max_size=3)
     assert vocab.words[:2] == ["<unk>", EOS]
     assert "the" in vocab.words and len(vocab.words) <= 5
 

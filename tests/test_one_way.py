@@ -42,11 +42,14 @@ def test_skipgram_initialize_from_vocabulary_sizes_the_tables_and_vectors_to_it(
     assert nlp.vocab.vectors.shape == (len(words) - 1, 8)  # <unk> has no vector
 
 
-def test_skipgram_vocabulary_from_counts_uses_the_component_min_count():
+@pytest.mark.parametrize("factory,specials", [("skipgram_vectors", set()), ("elmo_vectors", {"<eos>"})])
+def test_vocabulary_from_counts_uses_the_component_min_count(factory, specials):
     nlp = spacy.blank("en")
-    pipe = nlp.add_pipe("skipgram_vectors", config={"min_count": 3})
+    pipe = nlp.add_pipe(factory, config={"min_count": 3})
     words = pipe.vocabulary_from_counts(COUNTS, max_size=None, source="counts")
-    assert set(words.words) - {words.words[words.unk_id]} == {"the", "cat", "sat"}
+    assert set(words.words) - {words.words[words.unk_id]} == {"the", "cat", "sat"} | specials
+    capped = pipe.vocabulary_from_counts(COUNTS, max_size=1, source="counts")
+    assert set(capped.words) - {capped.words[capped.unk_id]} == {"the"} | specials
 
 
 @pytest.mark.parametrize("make", [_skipgram, _elmo], ids=["skipgram", "elmo"])

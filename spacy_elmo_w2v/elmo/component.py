@@ -388,6 +388,15 @@ class ElmoVectors(TrainablePipe):
             min_count_setting=f"components.{self.name}.min_count",
         )
 
+    def vocabulary_from_counts(self, counts: Dict[str, int], *, max_size: Optional[int], source: str) -> Vocabulary:
+        """The LM vocabulary of normalized word ``counts`` (a streamed counting pass), with
+        this component's ``min_count``: ``<unk>``, ``<eos>``, then the words (the most
+        frequent ``max_size`` when given; the rest read as ``<unk>``)."""
+        return Vocabulary.build(
+            counts, min_count=self.cfg["min_count"], specials=(EOS,), max_size=max_size, source=source,
+            min_count_setting=f"components.{self.name}.min_count",
+        )
+
     def initialize_from_vocabulary(self, words: Vocabulary, *, vectors: Optional[str] = None) -> Optional[int]:
         """Build a fresh biLM over ``words`` (the pretraining CLI and :meth:`initialize` both come here).
 

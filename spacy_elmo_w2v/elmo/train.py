@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from wasabi import msg
 
+from ..counting import count_corpus
 from ..config import PRETRAIN_SECTION, load_config, pretrain_section, reject_pretrain_seed, system_seed
 from ..corpus import empty_corpus_error, iter_corpus_blocks
 from ..idfile import IdFile
@@ -47,7 +48,7 @@ from .batching import n_stream_batches, stream_shard
 from .bilm import BiLM
 from .checkpoint import CHECKPOINT, check_resumable, checkpoint_path, load_checkpoint, refuse_to_discard, run_fingerprint, save_checkpoint
 from .hooks import FACTORY
-from .lm_data import count_lm_vocab, head_blocks, write_lm_id_file
+from .lm_data import head_blocks, write_lm_id_file
 from .objective import ChunkForward, Perplexity, StreamObjective, evaluate_stream, stream_pass
 
 # Written into the output directory during the run: one JSON metrics line per interval.
@@ -427,18 +428,8 @@ def _states_to(states: Any, device: torch.device) -> Any:
 
 def _count_vocab(blocks, pipe, settings: TrainingSettings) -> Vocabulary:
     """The counting pass over the training corpus: the LM vocabulary, in bounded memory."""
-    vocab, counted = count_lm_vocab(
-        blocks, pipe.normalizer, pipe.cfg["min_count"], max_size=settings.max_vocab_size,
-        max_count_table=settings.max_count_table, source=str(settings.train),
-        min_count_setting=f"components.{pipe.name}.min_count",
-    )
-    if counted.pruned:
-        msg.warn(
-            f"The word count table passed max_count_table={settings.max_count_table:,} and was pruned "
-            f"{counted.n_prunes} times: words seen fewer than {counted.min_reduce} times may be missing or "
-            f"undercounted. Raise [{PRETRAIN_SECTION}] max_count_table if you have the memory."
-        )
-    return vocab
+    counted = count_corpus(blocks, pipe.normalizer, settings.max_count_table, source=str(settings.train))
+    return pipe.vocabulary_from_counts(counted.counts, max_size=settings.max_vocab_size, source=str(settings.train))
 
 
 def _lm_id_streams(tmp: Path, train_blocks, vocab: Vocabulary, pipe, settings: TrainingSettings, lang: str, group: ProcessGroup):

@@ -10,8 +10,8 @@ from spacy.language import Language
 from wasabi import msg
 
 from ..config import PRETRAIN_SECTION, load_config, pretrain_section, reject_pretrain_seed, system_seed
-from ..corpus import empty_corpus_error, iter_corpus_blocks
-from ..counting import count_blocks
+from ..corpus import iter_corpus_blocks
+from ..counting import count_corpus
 from ..idfile import write_id_file
 from ..progress import peak_rss_mb
 from ..device import resolve_device, seed_everything
@@ -96,15 +96,10 @@ def pretrain_skipgram(
 def _build_vocabulary(pipe, train_path: str, lang: str, settings: SkipGramSettings) -> Dict[str, Any]:
     """The counting pass: give ``pipe`` its vocabulary and fresh tables; return the counting figures."""
     msg.info(f"Counting words in {train_path}")
-    counted = count_blocks(iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe.normalizer, settings.max_count_table)
-    if counted.n_tokens == 0:
-        raise empty_corpus_error(train_path, "--paths.train")
-    if counted.pruned:
-        msg.warn(
-            f"The word count table passed max_count_table={settings.max_count_table:,} and was pruned "
-            f"{counted.n_prunes} times: words seen fewer than {counted.min_reduce} times may be missing or "
-            f"undercounted. Raise [{PRETRAIN_SECTION}] max_count_table if you have the memory."
-        )
+    counted = count_corpus(
+        iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe.normalizer, settings.max_count_table,
+        source=str(train_path),
+    )
     pipe.initialize_from_vocabulary(
         pipe.vocabulary_from_counts(counted.counts, max_size=settings.max_vocab_size, source=str(train_path))
     )
