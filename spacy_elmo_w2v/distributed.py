@@ -121,22 +121,6 @@ class ProcessGroup:
                 dist.all_reduce(tensor, op=dist.ReduceOp.SUM if op is None else op)
         return tensor
 
-    def average_(self, params: Iterable) -> None:
-        """Set every tensor in ``params``, in place, to its mean over the ranks (one flat collective)."""
-        if not self.is_distributed:
-            return
-        import torch
-
-        params = list(params)
-        with torch.no_grad():
-            flat = torch.cat([p.detach().reshape(-1) for p in params])
-            self.all_reduce_(flat)
-            flat /= self.world_size
-            offset = 0
-            for p in params:  # in place: optimizers may hold these very tensors
-                p.data.copy_(flat[offset : offset + p.numel()].view_as(p))
-                offset += p.numel()
-
     def broadcast_(self, params: Iterable) -> None:
         """Overwrite every tensor in ``params`` with rank 0's values."""
         if not self.is_distributed:

@@ -47,8 +47,6 @@ TOY_SKIPGRAM_OVERRIDES = {
     "components.skipgram_vectors.model.width": 16,
     "pretrain.max_epochs": 8,
     "pretrain.batch_size": 256,
-    "pretrain.learn_rate": 0.02,
-    "pretrain.final_learn_rate": 0.02,
 }
 
 

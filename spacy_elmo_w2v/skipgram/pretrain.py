@@ -66,8 +66,8 @@ def pretrain_skipgram(
     them and writes the id file (``OUTPUT_DIR.partial`` must be on a file
     system every rank sees); each rank trains on its contiguous token range
     of the id file with its own sampling seed and ``batch_size / N`` centers
-    per step, the ranks average their tables every ``[pretrain] sync_every``
-    steps and after each chunk, and rank 0 alone writes the output.
+    per step, the ranks add up their moves every ``[pretrain] sync_every``
+    steps and after each chunk (:mod:`.sync`), and rank 0 alone writes the output.
     ``dist_timeout`` (seconds) bounds how long a rank waits for the others.
     """
     started = time.perf_counter()

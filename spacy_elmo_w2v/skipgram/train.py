@@ -6,10 +6,9 @@ length. A chunk is moved to the device, subsampled, and given window radii
 in one pass (:mod:`.sampler`); consecutive stretches of it form batches whose
 pairs are scored without ever being listed (:class:`.model.SGNSBatch`).
 Windows stop at sentence ends and at chunk ends. Gradients exist only at the
-rows a batch touches and, past 20,000 words, :class:`.row_adam.RowAdam` updates only
-those, so a step costs the same with 100 thousand or 10 million words
-(smaller tables get dense Adam, which is faster there: :mod:`.dense_adam`). The only Python
-loops are over chunks and batches.
+rows a batch touches and row-wise Adagrad (:class:`.row_adagrad.RowAdagrad`)
+updates only those, so a step costs the same with ten thousand or ten
+million words. The only Python loops are over chunks and batches.
 """
 import time
 from dataclasses import dataclass, field
@@ -22,9 +21,9 @@ import torch
 from ..distributed import SINGLE_PROCESS, ProcessGroup, shard_range
 from ..idfile import IdFile
 from ..progress import Progress
-from .averaging import ParameterAveraging
 from .model import SGNSBatch, SkipGramModel, sgns_loss_and_row_grads
-from .dense_adam import make_optimizer
+from .row_adagrad import RowAdagrad
+from .sync import SummedUpdates
 from .sampler import (
     EpochSample,
     context_mask,
@@ -135,8 +134,9 @@ def train_skipgram(
     negative: K, negatives per (center, context) pair.
     subsample: the threshold t of frequent-word subsampling (0 disables it).
     batch_size: centers per batch; noise_samples: noise words shared by a batch.
-    learn_rate, final_learn_rate: Adam's learning rate, decayed linearly from
-        the first to the second over the run.
+    learn_rate, final_learn_rate: the optimizer's step size
+        (:class:`.row_adagrad.RowAdagrad`), decayed linearly from the first
+        to the second over the run.
     seed: seeds the sampling generator; the same seed on the same device
         repeats the run exactly.
     chunk_tokens: tokens read from ``corpus`` at a time.
@@ -144,8 +144,8 @@ def train_skipgram(
         every ``log_interval`` seconds (see :mod:`..progress`).
     group, sync_every: in a multi-process run each rank trains on its own
         contiguous token range of ``corpus`` (:func:`..distributed.shard_range`)
-        and the ranks average their tables every ``sync_every`` steps and
-        after each chunk (:class:`.averaging.ParameterAveraging`); ``seed``
+        and the ranks add up their moves every ``sync_every`` steps and
+        after each chunk (:class:`.sync.SummedUpdates`); ``seed``
         should then differ per rank. The log's token count and losses are
         those of all ranks together.
     """
@@ -160,8 +160,8 @@ def train_skipgram(
     keep_prob = keep_prob.to(device)
     total_steps = max(1, max_epochs * int(np.ceil(n_expected / batch_size)))
     w_in, w_out = model.input.weight, model.output.weight
-    optimizer = make_optimizer([w_in.data, w_out.data], learn_rate)
-    averaging = ParameterAveraging([w_in, w_out], sync_every, group)
+    optimizer = RowAdagrad([w_in.data, w_out.data], learn_rate)
+    exchange = SummedUpdates([w_in.data, w_out.data], sync_every, group)
     first, last = shard_range(len(corpus), group.rank, group.world_size)
     world = group.world_size
     log = TrainingLog()
@@ -178,12 +178,12 @@ def train_skipgram(
                 stream = make_stream(chunk.ids, chunk.sentences, drop_id, device)
                 sample = sample_epoch(stream.ids, stream.sentences, keep_prob, window, generator)
                 tokens_per_center = world * len(chunk) / max(len(sample), 1)
-                averaging.start_epoch(-(-len(sample) // batch_size))
+                exchange.start_epoch(-(-len(sample) // batch_size))
                 for k, batch in enumerate(iter_batches(sample, window, batch_size, noise, noise_samples, negative, generator), 1):
                     optimizer.lr = learn_rate + (final_learn_rate - learn_rate) * min(step / total_steps, 1.0)
                     loss, grads = sgns_loss_and_row_grads(w_in.data, w_out.data, batch)
                     optimizer.step([(grads.input_rows, grads.input_grads), (grads.output_rows, grads.output_grads)])
-                    averaging.after_step(k)
+                    exchange.after_step(k)
                     epoch_loss += loss
                     n_batches += 1
                     step += 1
@@ -193,11 +193,9 @@ def train_skipgram(
                     )
                 if len(sample) == 0:
                     bar.update(world * len(chunk))
-                averaging.end_epoch()
+                exchange.end_epoch()
             loss_sum, batches = group.sum([float(epoch_loss), float(n_batches)])
             log.epoch_losses.append(loss_sum / max(batches, 1))
-        optimizer.flush()
-        averaging.end_epoch()  # the catch-up steps of the flush differ per rank
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         log.seconds = time.perf_counter() - start_time

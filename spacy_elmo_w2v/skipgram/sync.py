@@ -1,0 +1,72 @@
+"""Data-parallel skip-gram: every rank trains on its own shard, and the ranks add up their moves every few steps.
+
+Every rank trains its own copy of the two embedding tables, with its own
+optimizer state, on its shard of the corpus. Every ``every`` steps each rank
+takes what its tables moved since the last exchange, the ranks sum those
+moves (one all-reduce per table), and every rank sets its tables to the last
+common value plus the sum. A word that only one rank saw gets that rank's
+whole move, a word every rank saw gets all of their moves, as if the ranks
+had run one after the other on slightly stale tables: the lock-free updates
+of word2vec's own threads (Hogwild), with a staleness of ``every`` steps.
+Each rank's row-wise Adagrad accumulators stay its own, so each rank takes
+the steps one process would take on its data. Replacing the tables by their
+mean instead (model averaging) divides the move of a word seen by one rank
+out of N by N: it lost WordSim-353 on PTB with 2 processes (README).
+
+Exchanging every step moves as many bytes as an all-reduce of dense
+gradients; every K steps divides that by K. The README's distributed section
+has the measured trade-off. The hooks are called by the one training loop
+(:func:`.train.train_skipgram`); with one process they do nothing.
+"""
+from typing import Iterable, List
+
+import torch
+
+from ..distributed import SINGLE_PROCESS, ProcessGroup
+
+
+class SummedUpdates:
+    """Add up the ranks' moves of ``tensors`` every ``every`` steps and at the end of each chunk.
+
+    tensors: updated in place by each rank's optimizer (the tables); after
+        an exchange they are equal on every rank.
+    The ranks' subsampled shards differ in length, so they may run a
+    different number of batches in a chunk: exchanges happen only within the
+    number of batches every rank runs (agreed at the start of the chunk), so
+    every rank calls the same collectives in the same order.
+    """
+
+    def __init__(self, tensors: Iterable[torch.Tensor], every: int, group: ProcessGroup = SINGLE_PROCESS) -> None:
+        if every < 1:
+            raise ValueError(f"exchange interval must be at least 1 step, got {every}")
+        self.tensors: List[torch.Tensor] = list(tensors)
+        self.every = every
+        self.group = group
+        self._common_batches = 0
+        self.n_exchanges = 0
+        # the value every rank agreed on at the last exchange (only kept when there are other ranks)
+        self._base = [t.detach().clone() for t in self.tensors] if group.is_distributed else []
+
+    def start_epoch(self, n_batches: int) -> None:
+        """Agree on the number of batches every rank runs in this chunk (one tiny collective)."""
+        self._common_batches = self.group.min(n_batches)
+
+    def after_step(self, batches_done: int) -> None:
+        """Exchange when ``batches_done`` (in this chunk, from 1) is a multiple of ``every`` that every rank reaches."""
+        if batches_done % self.every == 0 and batches_done <= self._common_batches:
+            self._exchange()
+
+    def end_epoch(self) -> None:
+        """Exchange once more so that every chunk ends with one model on every rank."""
+        self._exchange()
+
+    @torch.no_grad()
+    def _exchange(self) -> None:
+        if not self.group.is_distributed:
+            return
+        for tensor, base in zip(self.tensors, self._base):
+            moved = tensor.sub(base)
+            self.group.all_reduce_(moved)
+            base.add_(moved)
+            tensor.copy_(base)  # in place: the optimizer holds these very tensors
+        self.n_exchanges += 1

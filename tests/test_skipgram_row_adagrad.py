@@ -1,0 +1,83 @@
+"""RowAdagrad: row-wise Adagrad on the rows a step touches; SummedUpdates: the ranks' moves added up."""
+import pytest
+import torch
+
+from spacy_elmo_w2v.skipgram.row_adagrad import RowAdagrad
+from spacy_elmo_w2v.skipgram.sync import SummedUpdates
+
+
+def test_row_adagrad_of_width_one_equals_torch_adagrad():
+    """With one column the row's mean squared gradient is the element's: plain Adagrad."""
+    torch.manual_seed(0)
+    start = torch.randn(7, 1)
+    ours_table, reference = start.clone(), torch.nn.Parameter(start.clone())
+    ours, theirs = RowAdagrad([ours_table], lr=0.1), torch.optim.Adagrad([reference], lr=0.1, eps=1e-10)
+    for step in range(25):
+        grad = torch.randn(7, 1)
+        grad[torch.randperm(7)[:3]] = 0.0  # idle rows this step
+        rows = grad[:, 0].nonzero()[:, 0]
+        reference.grad = grad
+        theirs.step()
+        ours.step([(rows, grad[rows])])
+    torch.testing.assert_close(ours_table, reference.detach())
+
+
+def test_repeated_ids_are_summed_and_untouched_rows_keep_value_and_state():
+    table = torch.ones(4, 2)
+    optimizer = RowAdagrad([table], lr=0.5)
+    optimizer.step([(torch.tensor([1, 1, 3]), torch.tensor([[1.0, 3.0], [1.0, 1.0], [0.0, 2.0]]))])
+    grad_1 = torch.tensor([2.0, 4.0])  # the two rows of id 1 summed
+    assert torch.allclose(optimizer.sums[0], torch.tensor([0.0, 10.0, 0.0, 2.0]))
+    assert torch.allclose(table[1], 1 - 0.5 * grad_1 / 10**0.5)
+    assert torch.equal(table[[0, 2]], torch.ones(2, 2))
+
+
+def test_a_rows_steps_shrink_as_it_is_trained():
+    table = torch.zeros(1, 3)
+    optimizer = RowAdagrad([table], lr=1.0)
+    moves = []
+    for _ in range(9):
+        before = table.clone()
+        optimizer.step([(torch.tensor([0]), torch.ones(1, 3))])
+        moves.append(float((before - table).norm()))
+    assert all(a > b for a, b in zip(moves, moves[1:]))
+    assert moves[0] / moves[3] == pytest.approx(2.0)  # 1 / sqrt(steps)
+
+
+class _TwoRanks:
+    """A stand-in for a 2-process group: the other rank's moves since the last exchange are ``other``."""
+
+    is_distributed = True
+    world_size = 2
+
+    def __init__(self, other):
+        self.other = other
+
+    def min(self, value):
+        return value
+
+    def all_reduce_(self, tensor, op=None):
+        return tensor.add_(self.other.pop(0))
+
+
+def test_an_exchange_gives_every_rank_the_sum_of_both_ranks_moves():
+    table = torch.zeros(3, 2)
+    theirs = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]])
+    exchange = SummedUpdates([table], every=2, group=_TwoRanks([theirs, torch.zeros(3, 2)]))
+    exchange.start_epoch(n_batches=3)
+    table[0] += 5.0  # this rank's move of a word only it saw
+    table[1] += 1.0
+    exchange.after_step(1)  # not yet
+    assert torch.equal(table[1], torch.ones(2))
+    exchange.after_step(2)
+    assert torch.equal(table, torch.tensor([[5.0, 5.0], [2.0, 2.0], [2.0, 0.0]]))
+    exchange.end_epoch()  # nothing moved since: the agreed value stays
+    assert torch.equal(table, torch.tensor([[5.0, 5.0], [2.0, 2.0], [2.0, 0.0]]))
+    assert exchange.n_exchanges == 2
+
+
+def test_exchanges_stop_at_the_batches_every_rank_runs():
+    exchange = SummedUpdates([torch.zeros(1)], every=1, group=_TwoRanks([]))
+    exchange.start_epoch(n_batches=0)
+    exchange.after_step(1)  # another rank has no batch here: no collective
+    assert exchange.n_exchanges == 0
