@@ -90,3 +90,17 @@ def test_evaluate_perplexity_of_missing_model_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(app, ["evaluate-perplexity", str(tmp_path / "nomodel"), str(data)])
     assert result.exit_code == 1
     assert "pretrain-elmo" in " ".join(result.output.split())
+
+
+def test_evaluate_perplexity_cli_exclude_unk_scores_only_known_words(model_dir, tmp_path):
+    data = tmp_path / "mixed.txt"
+    data.write_text("the stock market fell sharply\nzzqx blorf the market\n", encoding="utf8")
+    scores = {}
+    for flag in ([], ["--exclude-unk"]):
+        out = tmp_path / f"metrics{len(flag)}.json"
+        result = CliRunner().invoke(app, ["evaluate-perplexity", str(model_dir), str(data), "--output", str(out), *flag])
+        assert result.exit_code == 0, result.output
+        scores[bool(flag)] = srsly.read_json(out)
+    assert scores[True]["exclude_unk"] and not scores[False]["exclude_unk"]
+    assert scores[True]["ppl_mean"] != scores[False]["ppl_mean"]
+    assert "left out of the score" in " ".join(result.output.split())

@@ -16,6 +16,7 @@ def evaluate_perplexity_cli(
     batch_size: int = typer.Option(10, "--batch-size", help="Rows the stream is cut into"),
     bptt: int = typer.Option(35, "--bptt", help="Tokens per chunk (the state is carried across chunks)"),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, -1 for CPU"),
+    exclude_unk: bool = typer.Option(False, "--exclude-unk", help="Leave out-of-vocabulary words (<unk> targets) out of the score"),
 ) -> None:
     """Word-level perplexity (forward, backward, mean) of the biLM on FILE, with <eos> after each line."""
     import srsly
@@ -26,10 +27,11 @@ def evaluate_perplexity_cli(
     from ..elmo.lm import LanguageModel
 
     lm = LanguageModel.from_pipeline(model, device=resolve_device(gpu_id))
-    ppl = lm.corpus_perplexity(read_corpus(data, what="FILE"), batch_size=batch_size, bptt=bptt)
-    metrics = {"model": str(model), "data": str(data), **ppl.to_dict()}
+    ppl = lm.corpus_perplexity(read_corpus(data, what="FILE"), batch_size=batch_size, bptt=bptt, exclude_unk=exclude_unk)
+    metrics = {"model": str(model), "data": str(data), "exclude_unk": exclude_unk, **ppl.to_dict()}
     rows = [("forward", f"{ppl.fwd:.2f}"), ("backward", f"{ppl.bwd:.2f}"), ("mean", f"{ppl.mean:.2f}")]
-    rows.append(("out of vocabulary", f"{ppl.n_oov:,} of {ppl.n_tokens:,} tokens ({ppl.oov_rate:.1%}), scored as <unk>"))
+    scored = "left out of the score" if exclude_unk else "scored as <unk>"
+    rows.append(("out of vocabulary", f"{ppl.n_oov:,} of {ppl.n_tokens:,} tokens ({ppl.oov_rate:.1%}), {scored}"))
     msg.table(rows, header=("perplexity", str(data.name)))
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
