@@ -19,7 +19,7 @@ entries (it is only a cache).
 """
 import shutil
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import filterfalse, repeat
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Union
 
@@ -54,27 +54,34 @@ class ProvisionalIds:
         self.word_ids: Dict[str, int] = {}
 
     def encode(self, tokens: List[str]) -> np.ndarray:
-        """``uint32`` provisional ids of ``tokens`` (new tokens get ids first)."""
+        """``uint32`` provisional ids of ``tokens`` (new tokens get ids first).
+
+        Blocks of mostly known tokens cost one lookup per token; the tokens
+        missed are added and looked up again. The first block (all new) adds
+        its distinct tokens first, then looks every token up.
+        """
+        if self.max_entries is not None and len(self.cache) > self.max_entries:
+            self.cache.clear()
+        if not self.cache:
+            self._add(filterfalse(self.cache.__contains__, dict.fromkeys(tokens)))
+            return np.fromiter(map(self.cache.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
         ids = np.fromiter(map(self.cache.get, tokens, repeat(_MISSING)), dtype=np.uint32, count=len(tokens))
         missed = np.flatnonzero(ids == _MISSING)
         if len(missed):
-            if self.max_entries is not None and len(self.cache) > self.max_entries:
-                self.cache.clear()
             new = [tokens[i] for i in missed.tolist()]
-            for raw in dict.fromkeys(new):
-                self.cache[raw] = self._word_id(raw)
+            self._add(dict.fromkeys(new))
             ids[missed] = np.fromiter(map(self.cache.__getitem__, new), dtype=np.uint32, count=len(new))
         return ids
 
-    def _word_id(self, raw: str) -> int:
-        word = self.normalizer(raw)
-        if word == raw:
-            word = raw  # one string object for both tables
-        i = self.word_ids.get(word)
-        if i is None:
-            i = self.word_ids[word] = len(self.words)
-            self.words.append(word)
-        return i
+    def _add(self, new_tokens: Iterable[str]) -> None:
+        """Give each of ``new_tokens`` (distinct, not in the cache) its provisional id."""
+        new = list(new_tokens)
+        # a word spelled as its raw token shares that string object
+        words = [raw if word == raw else word for raw, word in zip(new, map(self.normalizer, new))]
+        fresh = list(filterfalse(self.word_ids.__contains__, dict.fromkeys(words)))
+        self.word_ids.update(zip(fresh, range(len(self.words), len(self.words) + len(fresh))))
+        self.words.extend(fresh)
+        self.cache.update(zip(new, map(self.word_ids.__getitem__, words)))
 
 
 @dataclass
@@ -89,6 +96,11 @@ class StagedCorpus:
     counted: CorpusCounts
     words: List[str]
     staged: Optional[Path]
+
+    def take_counts(self) -> Dict[str, int]:
+        """The normalized word counts, handed over once (for the vocabulary): the table is not kept."""
+        counts, self.counted.counts = self.counted.counts, {}
+        return counts
 
     def write_ids(
         self,

@@ -435,7 +435,7 @@ def _count_vocab(blocks, pipe, settings: TrainingSettings, stage: Path, staged: 
     """The text pass over the training corpus (counts, and ids staged in ``stage``, appended
     to ``staged``): the LM vocabulary, in bounded memory."""
     staged.append(count_and_stage(blocks, pipe.normalizer, settings.max_count_table, stage, source=str(settings.train)))
-    counts = staged[-1].counted.counts
+    counts = staged[-1].take_counts()
     return pipe.vocabulary_from_counts(counts, max_size=settings.max_vocab_size, source=str(settings.train))
 
 

@@ -106,7 +106,7 @@ def _build_vocabulary(pipe, train_path: str, lang: str, settings: SkipGramSettin
         stage, source=str(train_path),
     )
     pipe.initialize_from_vocabulary(
-        pipe.vocabulary_from_counts(staged.counted.counts, max_size=settings.max_vocab_size, source=str(train_path))
+        pipe.vocabulary_from_counts(staged.take_counts(), max_size=settings.max_vocab_size, source=str(train_path))
     )
     return staged
 
@@ -141,7 +141,10 @@ def _train_and_save(
         nonlocal staged
         staged = _build_vocabulary(pipe, train_path, lang, settings, stage / IDS_DIR)
         c = staged.counted
-        return {"n_tokens": c.n_tokens, "n_sentences": c.n_sentences, "n_prunes": c.n_prunes}, pipe.to_bytes()
+        # the other ranks load rank 0's initial component; one process needs no copy
+        return {"n_tokens": c.n_tokens, "n_sentences": c.n_sentences, "n_prunes": c.n_prunes}, (
+            pipe.to_bytes() if group.is_distributed else None
+        )
 
     # One vocabulary and one initial model, made on rank 0 and shared.
     counted, state = group.from_main(initialized_component)
