@@ -76,8 +76,9 @@ class ProvisionalIds:
     def _add(self, new_tokens: Iterable[str]) -> None:
         """Give each of ``new_tokens`` (distinct, not in the cache) its provisional id."""
         new = list(new_tokens)
-        # a word spelled as its raw token shares that string object
-        words = [raw if word == raw else word for raw, word in zip(new, map(self.normalizer, new))]
+        # the words are the normalizer's own strings, not the block's raw tokens: a
+        # raw token kept for the whole run would pin the memory of its block
+        words = list(map(self.normalizer, new))
         fresh = list(filterfalse(self.word_ids.__contains__, dict.fromkeys(words)))
         self.word_ids.update(zip(fresh, range(len(self.words), len(self.words) + len(fresh))))
         self.words.extend(fresh)
