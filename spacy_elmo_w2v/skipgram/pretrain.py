@@ -3,7 +3,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 import srsly
 from spacy.language import Language
@@ -19,6 +19,7 @@ from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir, partial_dir
 from ..pipeline import find_pipe, nlp_from_config
 from ..settings import settings_from_section
+from ..vocab import Vocabulary
 
 # Written into the output directory during the run: one JSON metrics line per interval.
 METRICS_FILE = "metrics.jsonl"
@@ -93,17 +94,15 @@ def pretrain_skipgram(
         )
 
 
-def _build_vocabulary(pipe, train_path: str, lang: str, settings: SkipGramSettings) -> Dict[str, Any]:
-    """The counting pass: give ``pipe`` its vocabulary and fresh tables; return the counting figures."""
+def _count_vocabulary(pipe, train_path: str, lang: str, settings: SkipGramSettings) -> Tuple[Dict[str, Any], Vocabulary]:
+    """The counting pass: the counting figures and ``pipe``'s vocabulary of the corpus (not yet given to ``pipe``)."""
     msg.info(f"Counting words in {train_path}")
     counted = count_corpus(
         iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe.normalizer, settings.max_count_table,
         source=str(train_path),
     )
-    pipe.initialize_from_vocabulary(
-        pipe.vocabulary_from_counts(counted.counts, max_size=settings.max_vocab_size, source=str(train_path))
-    )
-    return {"n_tokens": counted.n_tokens, "n_sentences": counted.n_sentences, "n_prunes": counted.n_prunes}
+    words = pipe.vocabulary_from_counts(counted.counts, max_size=settings.max_vocab_size, source=str(train_path))
+    return {"n_tokens": counted.n_tokens, "n_sentences": counted.n_sentences, "n_prunes": counted.n_prunes}, words
 
 
 def _train_and_save(
@@ -129,14 +128,10 @@ def _train_and_save(
     seed = system_seed(resolved)
     seed_everything(seed)
 
-    def initialized_component():
-        figures = _build_vocabulary(pipe, train_path, lang, settings)
-        return figures, pipe.to_bytes()
-
-    # One vocabulary and one initial model, made on rank 0 and shared.
-    counted, state = group.from_main(initialized_component)
-    if not group.is_main:
-        pipe.from_bytes(state)
+    # One vocabulary, counted on rank 0 and shared; one initial model, rank 0's.
+    counted, words = group.from_main(lambda: _count_vocabulary(pipe, train_path, lang, settings))
+    pipe.initialize_from_vocabulary(words)
+    group.broadcast_(pipe.torch_model.parameters())
     msg.info(
         f"{counted['n_tokens']:,} tokens in {counted['n_sentences']:,} sentences; "
         f"{len(pipe.words):,} words with count >= {pipe.cfg['min_count']}"
