@@ -309,7 +309,11 @@ class SkipGramVectors(TrainablePipe):
 
     # -- vectors -----------------------------------------------------------
     def sync_vectors(self) -> None:
-        """Copy the trained input vectors into ``vocab.vectors`` (``<unk>`` excluded).
+        """Put the trained input vectors into ``vocab.vectors`` (``<unk>`` excluded).
+
+        For a float32 model on the CPU, ``vocab.vectors.data`` is a view of the
+        model's input table (no second copy of a large vocabulary's vectors),
+        so it follows the training; elsewhere it is a copy.
 
         The table this component built last gets the new values in place (so
         the surface forms added by ``__call__`` stay keys); any other table
@@ -319,7 +323,9 @@ class SkipGramVectors(TrainablePipe):
         self._require_initialized()
         weights = self.torch_model.input.weight.detach().float().cpu().numpy()
         unk = self.words.unk_id
-        data = np.concatenate([weights[:unk], weights[unk + 1 :]])
+        # <unk> is the first word (Vocabulary puts it first): the rows after it are a view of the
+        # input table, not a copy, for a float32 table on the CPU (the table's memory is shared).
+        data = weights[1:] if unk == 0 else np.concatenate([weights[:unk], weights[unk + 1 :]])
         if self.vocab.vectors is self._table and self._table.shape == data.shape:
             self._table.data = data
             return
