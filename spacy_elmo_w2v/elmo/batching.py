@@ -57,8 +57,8 @@ def _row_shape(n_ids: int, batch_size: int) -> Tuple[int, int]:
 def _read_columns(ids: np.ndarray, rows: int, row_length: int, start: int, stop: int, reverse: bool) -> torch.Tensor:
     """Columns ``[start, stop)`` of the ``[rows, row_length]`` cut of ``ids`` (or of ``ids`` reversed).
 
-    Reads ``rows`` slices of ``stop - start`` ids each, so ``ids`` may be a
-    memory-mapped id file: only the chunk is ever in memory.
+    Reads ``rows`` slices of ``stop - start`` ids each, so ``ids`` may be an
+    id file on disk (:class:`..idfile.DiskArray`): only the chunk is ever in memory.
     """
     last = len(ids) - 1
     out = np.empty((rows, stop - start), dtype=np.int64)
