@@ -4,8 +4,9 @@
     python benchmarks/distributed.py --skip skipgram --repeats 3 --elmo-sentences 4000   # ELMo only
 
 - skip-gram: full PTB train, configs/skipgram.cfg (5 epochs); 1 process, and
-  2 processes averaging every ``sync_every`` steps for each K in ``--sync-every``
-  (K = 1 moves the bytes of a dense gradient all-reduce every step). Corpus
+  2 processes adding up their moves every ``sync_every`` steps for each K in
+  ``--sync-every`` (skipgram/sync.py; K = 1 moves at most the bytes of a
+  dense gradient all-reduce every step). Corpus
   tokens/s of the training loop (training_log.json) and WordSim-353 rho, one
   seed per repeat (seeds 0..repeats-1), runs alternating.
 - ELMo: configs/elmo.cfg (the CPU preset) for one epoch on the first

@@ -77,6 +77,7 @@ def main() -> None:
     parser.add_argument("--ddp", choices=["ours", "search-unused"], default="ours")
     args = parser.parse_args()
 
+    import numpy as np
     import torch
 
     from spacy_elmo_w2v.distributed import process_group
@@ -86,7 +87,7 @@ def main() -> None:
     torch.manual_seed(0)
     with process_group("cpu") as group, tempfile.TemporaryDirectory() as tmp:
         bilm, ids = build(args.sentences, Path(tmp)) if group.is_main else (None, None)
-        bilm, ids = group.from_main(lambda: (bilm, ids.copy()))  # the same model and stream on every rank
+        bilm, ids = group.from_main(lambda: (bilm, np.asarray(ids)))  # the same model and stream on every rank
         device = torch.device("cpu")
         forward = wrap(bilm, group, args.ddp)
         shard = stream_shard(ids, args.rows * group.world_size, group.rank, group.world_size)
