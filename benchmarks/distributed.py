@@ -1,15 +1,18 @@
 """1 process against 2 data-parallel processes (torchrun, gloo, one thread each), side by side in one run.
 
     python benchmarks/distributed.py [--repeats 3] [--elmo-sentences 8000] [--skip elmo|skipgram]
+    python benchmarks/distributed.py --skip skipgram --repeats 3 --elmo-sentences 4000   # ELMo only
 
 - skip-gram: full PTB train, configs/skipgram.cfg (5 epochs); 1 process, and
-  2 processes averaging every ``sync_every`` steps for each K in ``--sync-every``
-  (K = 1 moves the bytes of a dense gradient all-reduce every step). Corpus
+  2 processes adding up their moves every ``sync_every`` steps for each K in
+  ``--sync-every`` (skipgram/sync.py; K = 1 moves at most the bytes of a
+  dense gradient all-reduce every step). Corpus
   tokens/s of the training loop (training_log.json) and WordSim-353 rho, one
   seed per repeat (seeds 0..repeats-1), runs alternating.
 - ELMo: configs/elmo.cfg (the CPU preset) for one epoch on the first
   ``--elmo-sentences`` lines of PTB train, so both see the same tokens;
-  training tokens/s and dev perplexity on the first 1000 lines of PTB valid.
+  training tokens/s (median of ``--repeats`` runs, 1 and 2 processes
+  alternating) and dev perplexity (mean) on the first 1000 lines of PTB valid.
 
 Every run is a fresh subprocess with OMP_NUM_THREADS=1; the machine load
 (``os.getloadavg``) is printed before and after.
@@ -76,20 +79,25 @@ def skipgram(work: Path, repeats: int, sync_every: List[int]) -> List[Dict]:
     ]
 
 
-def elmo(work: Path, sentences: int) -> List[Dict]:
+def elmo(work: Path, sentences: int, repeats: int) -> List[Dict]:
     dev = work / "dev.txt"
     dev.write_text("\n".join((DATA / "ptb" / "ptb.valid.txt").read_text().splitlines()[:1000]) + "\n")
-    out_rows = []
-    for n_procs in (1, 2):
-        out = work / f"elmo_{n_procs}"
-        launch(n_procs, ["pretrain-elmo", str(ROOT / "configs" / "elmo.cfg"), str(out),
-                         "--paths.train", str(DATA / "ptb" / "ptb.train.txt"), "--paths.dev", str(dev),
-                         "--pretrain.max_train_sentences", str(sentences), "--pretrain.max_epochs", "1",
-                         "--pretrain.max_minutes", "0", "--pretrain.progress", "false"])
-        h = json.loads((out / "meta.json").read_text())["elmo"]["history"][-1]
-        out_rows.append({"run": f"{n_procs} process(es)", "tok_s": h["train_tokens_per_second"],
-                         "tokens": h["train_tokens"], "ppl_mean": h["ppl_mean"]})
-        print(f"  ELMo {n_procs}: {out_rows[-1]}", flush=True)
+    runs: Dict[int, List[Dict]] = {1: [], 2: []}
+    for repeat in range(repeats):
+        for n_procs in (1, 2):
+            out = work / f"elmo_{n_procs}_{repeat}"
+            launch(n_procs, ["pretrain-elmo", str(ROOT / "configs" / "elmo.cfg"), str(out),
+                             "--paths.train", str(DATA / "ptb" / "ptb.train.txt"), "--paths.dev", str(dev),
+                             "--pretrain.max_train_sentences", str(sentences), "--pretrain.max_epochs", "1",
+                             "--pretrain.max_minutes", "0", "--pretrain.progress", "false"])
+            h = json.loads((out / "meta.json").read_text())["elmo"]["history"][-1]
+            runs[n_procs].append({"tok_s": h["train_tokens_per_second"], "tokens": h["train_tokens"], "ppl_mean": h["ppl_mean"]})
+            print(f"  ELMo {n_procs}, repeat {repeat}: {runs[n_procs][-1]} (load {os.getloadavg()[0]:.2f})", flush=True)
+    out_rows = [
+        {"run": f"{n} process(es)", "tok_s": statistics.median(r["tok_s"] for r in rs), "tokens": rs[0]["tokens"],
+         "ppl_mean": statistics.mean(r["ppl_mean"] for r in rs)}
+        for n, rs in runs.items()
+    ]
     for r in out_rows:
         r["speedup"] = r["tok_s"] / out_rows[0]["tok_s"]
         r["ppl_vs_1"] = r["ppl_mean"] / out_rows[0]["ppl_mean"] - 1
@@ -113,8 +121,8 @@ def main() -> None:
             for r in results:
                 print(f"| {r['run']} | {r['tok_s']:,.0f} | {r['speedup']:.2f} | {r['rho_mean']:.3f} ({r['rho_min']:.3f}-{r['rho_max']:.3f}) |")
         if args.skip != "elmo":
-            results = elmo(work, args.elmo_sentences)
-            print(f"| ELMo CPU preset, 1 epoch on {args.elmo_sentences} PTB lines | train tokens/s | x 1 process | tokens | dev ppl (mean) | vs 1 process |")
+            results = elmo(work, args.elmo_sentences, args.repeats)
+            print(f"| ELMo CPU preset, 1 epoch on {args.elmo_sentences} PTB lines | train tokens/s (median) | x 1 process | tokens | dev ppl (mean) | vs 1 process |")
             print("|---|---:|---:|---:|---:|---:|")
             for r in results:
                 print(f"| {r['run']} | {r['tok_s']:,.0f} | {r['speedup']:.2f} | {r['tokens']:,} | {r['ppl_mean']:.1f} | {r['ppl_vs_1']:+.1%} |")

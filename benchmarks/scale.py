@@ -2,8 +2,8 @@
 
     pip install -e '.[benchmark]'
     python benchmarks/scale.py [--ptb PTB_TRAIN] [--tokens 20000000] [--types 1000000] [--work DIR]
-                               [--repeats 1] [--cases ptb,zipf,zipf-busy,ptb-busy,growth,elmo,elmo-growth]
-                               [--elmo-vocab 50000] [--elmo-minutes 1]
+                               [--repeats 1] [--cases ptb,zipf,zipf-busy,ptb-busy,growth,elmo,elmo-growth,elmo-busy]
+                               [--elmo-vocab 50000] [--elmo-minutes 1] [--elmo-corpus zipf|ptb]
 
 Cases (each implementation in its own subprocess, alternating ours/gensim):
 
@@ -22,7 +22,14 @@ Cases (each implementation in its own subprocess, alternating ours/gensim):
   stopped after ``--elmo-minutes`` of training: training tokens/s (from the
   run's history) and the whole command's peak RSS;
 - ``elmo-growth``: the same on a fifth of the Zipf corpus and on that fifth
-  repeated 5 times: peak RSS should not grow with the corpus.
+  repeated 5 times: peak RSS should not grow with the corpus;
+- ``elmo-busy``: ``pretrain-elmo`` as the ``elmo`` case, quiet and with one
+  busy process on the machine, alternating, each with the command line's own
+  thread defaults (``OMP_NUM_THREADS`` and ``GOMP_SPINCOUNT`` unset):
+  training tokens/s under load against quiet.
+
+``--elmo-corpus ptb`` runs the ELMo cases on ``--ptb`` (dev: the first 2,000
+lines of PTB valid) instead of the Zipf corpus.
 
 Measured per run: wall seconds of the whole command (start-up, reading,
 vocabulary, training, saving), corpus tokens/s (corpus tokens x epochs /
@@ -81,12 +88,12 @@ def run_gensim(corpus: Path, epochs: int, min_count: int, out: Path) -> Dict:
     return r
 
 
-def run_elmo(corpus: Path, dev: Path, vocab: int, minutes: float, out: Path) -> Dict:
+def run_elmo(corpus: Path, dev: Path, vocab: int, minutes: float, out: Path, env: Optional[Dict[str, str]] = None) -> Dict:
     """``pretrain-elmo`` on ``corpus`` with a capped vocabulary, training stopped after ``minutes``."""
     cmd = [sys.executable, "-m", "spacy_elmo_w2v", "pretrain-elmo", str(ROOT / "configs" / "elmo.cfg"), str(out),
            "--overwrite", "--paths.train", str(corpus), "--paths.dev", str(dev), "--pretrain.max_epochs", "1",
            "--pretrain.max_minutes", str(minutes), "--pretrain.max_vocab_size", str(vocab), "--pretrain.progress", "false"]
-    r = measure(cmd)
+    r = measure(cmd, env)
     history = json.loads((out / "meta.json").read_text())["elmo"]["history"][-1]
     found = re.search(r"vocabulary ([\d,]+)", r["output"])
     r.update(vocab=int(found.group(1).replace(",", "")) if found else None, train_tokens=history["train_tokens"],
@@ -110,6 +117,11 @@ def gensim_worker(corpus: Path, epochs: int, min_count: int, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     model.wv.save(str(out / "vectors.kv"))
     print(json.dumps({"vocab": len(model.wv), "tokens": model.corpus_total_words}))
+
+
+def default_threads_env() -> Dict[str, str]:
+    """This environment without the OpenMP settings, so that the command line picks its own defaults."""
+    return {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
 
 
 class Busy:
@@ -150,6 +162,7 @@ def main() -> None:
     parser.add_argument("--cases", default="ptb,ptb-busy,zipf,zipf-busy,growth")
     parser.add_argument("--elmo-vocab", type=int, default=50_000, help="ELMo cases: max_vocab_size")
     parser.add_argument("--elmo-minutes", type=float, default=1.0, help="ELMo cases: minutes of training")
+    parser.add_argument("--elmo-corpus", choices=["zipf", "ptb"], default="zipf", help="ELMo cases: the training corpus")
     parser.add_argument("--output", type=Path, help="write the rows as JSON")
     parser.add_argument("--gensim-worker", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, default=1, help=argparse.SUPPRESS)
@@ -165,7 +178,9 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     cases = args.cases.split(",")
     zipf = args.work / f"zipf_{args.tokens}_{args.types}.txt"
-    if any(c.startswith("zipf") or c.startswith("elmo") or c == "growth" for c in cases) and not zipf.exists():
+    needs_zipf = any(c.startswith("zipf") or c in ("growth", "elmo-growth") for c in cases) or (
+        args.elmo_corpus == "zipf" and any(c.startswith("elmo") for c in cases))
+    if needs_zipf and not zipf.exists():
         print(f"writing {zipf}", flush=True)
         write_zipf_corpus(zipf, args.tokens, args.types)
     print(f"{cores()} cores; load {os.getloadavg()}", flush=True)
@@ -177,12 +192,23 @@ def main() -> None:
         five.write_text(fifth.read_text(encoding="utf8") * 5, encoding="utf8")
         del lines
     setups = {"ptb": (args.ptb, 5, 10), "zipf": (zipf, 1, 5)}
+    elmo_train = zipf if args.elmo_corpus == "zipf" else args.ptb
     for case in cases:
-        if case in ("elmo", "elmo-growth"):
-            dev = args.work / "zipf_dev.txt"
-            with open(zipf, encoding="utf8") as f:
+        if case.startswith("elmo"):
+            dev = args.work / f"{args.elmo_corpus}_dev.txt"
+            dev_source = zipf if args.elmo_corpus == "zipf" else args.ptb.with_name("ptb.valid.txt")
+            with open(dev_source, encoding="utf8") as f:
                 dev.write_text("".join(line for _, line in zip(range(2000), f)), encoding="utf8")
-            runs = (("elmo", zipf),) if case == "elmo" else (("elmo-growth-1x", fifth), ("elmo-growth-5x", five))
+        if case == "elmo-busy":
+            for _ in range(args.repeats):
+                for busy in (False, True):
+                    with Busy() if busy else _nothing():
+                        time.sleep(1)
+                        r = run_elmo(elmo_train, dev, args.elmo_vocab, args.elmo_minutes, args.work / "out_elmo", default_threads_env())
+                    rows.append(report_elmo("elmo-busy" if busy else "elmo-quiet", r))
+            continue
+        if case in ("elmo", "elmo-growth"):
+            runs = (("elmo", elmo_train),) if case == "elmo" else (("elmo-growth-1x", fifth), ("elmo-growth-5x", five))
             for name, path in runs:
                 r = run_elmo(path, dev, args.elmo_vocab, args.elmo_minutes, args.work / "out_elmo")
                 rows.append(report_elmo(name, r))
@@ -195,8 +221,7 @@ def main() -> None:
             for _ in range(args.repeats):
                 for busy in (False, True):
                     for label, extra in (("defaults-off", {"SPACY_ELMO_W2V_THREADS": "0"}), ("defaults-on", {})):
-                        env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "GOMP_SPINCOUNT")}
-                        env.update(extra)
+                        env = {**default_threads_env(), **extra}
                         with Busy() if busy else _nothing():
                             r = run_ours(args.ptb, 5, 10, args.work / "out_ours", env)
                         rows.append(report("ptb-busy" if busy else "ptb", f"ours, {label}", r, 5))

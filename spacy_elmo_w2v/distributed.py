@@ -191,16 +191,21 @@ def data_parallel(module, device, group: ProcessGroup):
     """``module`` in ``DistributedDataParallel`` in a multi-process run, else ``module`` itself.
 
     DDP broadcasts rank 0's weights when it is built and averages the
-    gradients over the ranks during ``backward``. ``find_unused_parameters``
-    is on: the biLM's scalar mix never takes part in the LM loss, and an
-    adaptive softmax cluster may see no target on a rank.
+    gradients over the ranks during ``backward``. ``module`` must give every
+    parameter a gradient on every step (the ELMo objective does:
+    ``StreamObjective(every_parameter=True)``), so DDP runs with
+    ``find_unused_parameters`` off: with it on, DDP walked the whole
+    autograd graph of the unrolled LSTMs after every forward, a third of a
+    2-process CPU step. (``static_graph`` is left off: DDP finds no tensor
+    in the objective's dataclass output to hook its first, delayed
+    all-reduce to, and that step would go unaveraged.)
     """
     if not group.is_distributed:
         return module
     from torch.nn.parallel import DistributedDataParallel
 
     device_ids = [device.index] if device.type == "cuda" else None
-    return DistributedDataParallel(module, device_ids=device_ids, find_unused_parameters=True)
+    return DistributedDataParallel(module, device_ids=device_ids, find_unused_parameters=False)
 
 
 @contextmanager

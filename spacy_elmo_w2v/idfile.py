@@ -6,9 +6,13 @@ An id file is a directory with two flat arrays:
 - ``offsets.i64``: ``n_sentences + 1`` token offsets (int64); sentence ``k``
   is ``ids[offsets[k]:offsets[k + 1]]``.
 
-Both are read through ``np.memmap``, so opening a billion-token corpus costs
-no memory; :meth:`IdFile.read` and :meth:`IdFile.chunks` hand out contiguous
-token ranges ``[start, stop)`` (one process or rank reads its own range).
+The ids are read with plain file reads (:class:`DiskArray`), not a memory
+map: a memory map keeps every page it has read resident in the process for
+as long as it is open, so the memory of a run would grow with the corpus.
+Opening a billion-token corpus costs no memory; :meth:`IdFile.read` and
+:meth:`IdFile.chunks` hand out contiguous token ranges ``[start, stop)``
+(one process or rank reads its own range), and only those are in memory.
+The offsets, a small fraction of the ids, are memory-mapped.
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +27,54 @@ from .vocab import Vocabulary
 IDS_NAME = "ids.u32"
 OFFSETS_NAME = "offsets.i64"
 MAX_VOCAB = np.iinfo(np.uint32).max
+
+
+class DiskArray:
+    """A 1-d array in a flat binary file, read on demand: ``len()``, slicing, ``np.asarray``.
+
+    Slicing with step 1 gives another :class:`DiskArray` over the range,
+    without reading (so a rank's shard of a corpus costs nothing); any other
+    index, and ``np.asarray``, read the values (a new array: the process
+    holds only what it asked for). The file is opened for each read.
+    """
+
+    def __init__(self, path: Union[str, Path], dtype, start: int = 0, stop: Optional[int] = None) -> None:
+        self.path = Path(path)
+        self.dtype = np.dtype(dtype)
+        size = self.path.stat().st_size // self.dtype.itemsize
+        self.start = start
+        self.stop = size if stop is None else stop
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def shape(self):
+        return (len(self),)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            start, stop, step = key.indices(len(self))
+            if step == 1:
+                return DiskArray(self.path, self.dtype, self.start + start, self.start + max(start, stop))
+        return self.read()[key]
+
+    def __iter__(self):
+        return iter(self.read())
+
+    def read(self) -> np.ndarray:
+        """All values of this range, as a new array."""
+        out = np.empty(len(self), dtype=self.dtype)
+        if len(out):
+            with open(self.path, "rb") as f:
+                f.seek(self.start * self.dtype.itemsize)
+                if f.readinto(memoryview(out).cast("B")) != out.nbytes:
+                    raise ValueError(f"{self.path} is shorter than expected (a half-written id file?)")
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        values = self.read()
+        return values if dtype is None else values.astype(dtype, copy=False)
 
 
 @dataclass
@@ -46,7 +98,7 @@ class IdSlice:
 class IdFile:
     """Token ids and sentence offsets, read in slices; ``len()`` is the number of tokens.
 
-    ids: the id of every token (uint32 or int64; a memmap for files on disk).
+    ids: the id of every token (uint32 or int64; a :class:`DiskArray` for files on disk).
     offsets: ``n_sentences + 1`` int64 token offsets, starting at 0.
     Use :meth:`open` for a directory written by :func:`write_id_file`; an
     in-memory corpus (:class:`..corpus.EncodedCorpus`) fits too.
@@ -62,9 +114,9 @@ class IdFile:
 
     @classmethod
     def open(cls, directory: Union[str, Path]) -> "IdFile":
-        """Memory-map the id file in ``directory``."""
+        """Open the id file in ``directory`` (nothing is read yet)."""
         directory = Path(directory)
-        return cls(_memmap(directory / IDS_NAME, np.uint32), _memmap(directory / OFFSETS_NAME, np.int64), directory)
+        return cls(DiskArray(directory / IDS_NAME, np.uint32), _memmap(directory / OFFSETS_NAME, np.int64), directory)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -129,7 +129,7 @@ class StagedCorpus:
         with IdFileWriter(directory, sentence_end_id) as writer:
             for first, last in _sentence_chunks(staged.offsets, REMAP_CHUNK_TOKENS):
                 start, stop = int(staged.offsets[first]), int(staged.offsets[last])
-                writer.append(lookup[staged.ids[start:stop]], np.diff(staged.offsets[first : last + 1]))
+                writer.append(lookup[np.asarray(staged.ids[start:stop])], np.diff(staged.offsets[first : last + 1]))
         del staged
         shutil.rmtree(self.staged)
         self.staged = None

@@ -6,6 +6,7 @@ Encoding a corpus maps every token to an id in one C-level pass
 """
 from collections import Counter
 from itertools import repeat
+from operator import itemgetter
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -65,7 +66,8 @@ class Vocabulary:
                 kept.append((word, int(n)))
             else:
                 dropped += int(n)
-        kept.sort(key=lambda wn: (-wn[1], wn[0]))
+        kept.sort(key=itemgetter(0))  # ties in count: alphabetical
+        kept.sort(key=itemgetter(1), reverse=True)  # stable: most frequent first
         if max_size is not None and len(kept) > max_size:
             dropped += sum(n for _, n in kept[max_size:])
             kept = kept[:max_size]

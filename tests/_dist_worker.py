@@ -1,8 +1,10 @@
 """Worker for the multi-process tests, launched by ``torch.distributed.run`` (see test_distributed.py).
 
 Modes:
-- ``ddp-step OUT``: one SGD step of a tiny biLM through DDP, each rank on its
-  shard of a fixed id stream; rank 0 saves the weights to OUT.
+- ``ddp-step OUT HEAD STEPS``: ``STEPS`` SGD steps of a tiny biLM (``HEAD``:
+  ``full`` or ``adaptive`` softmax) through DDP, each rank on its shard of a
+  fixed id stream (with the adaptive head, rank 1's shard has no word of
+  the tail cluster); rank 0 saves the weights to OUT.
 - ``crash-elmo|hang-elmo CONFIG OUTPUT_DIR TIMEOUT OVERRIDES...``: pretrain-elmo
   where rank 1 raises (crash) or stops answering (hang) in its first dev
   evaluation.
@@ -13,47 +15,56 @@ import time
 import torch
 
 from spacy_elmo_w2v.distributed import data_parallel, process_group
-from spacy_elmo_w2v.elmo.batching import stream_batches, stream_shard
+from spacy_elmo_w2v.elmo.batching import stream_shard
 
 STEP_SEED, STEP_ROWS, STEP_BPTT, STEP_LR = 0, 4, 6, 0.5
+STEP_WORDS, STEP_CUTOFF = 30, 20
 
 
-def tiny_bilm(n_words: int):
+def tiny_bilm(head: str = "full"):
+    """A biLM of a few hundred parameters over ``STEP_WORDS`` words, the same on every call."""
     from spacy_elmo_w2v.elmo.bilm import build_bilm
     from spacy_elmo_w2v.elmo.spec import BiLMSpec, EncoderSpec, HeadSpec
 
     spec = BiLMSpec(
         encoder=EncoderSpec(word_width=8, char_cnn=None), n_layers=2, hidden_size=12, projection_size=8, residual=True,
-        dropout=0.0, head=HeadSpec(kind="full", cutoffs=[], div_value=2.0, tie_embeddings=False),
+        dropout=0.0, head=HeadSpec(kind=head, cutoffs=[STEP_CUTOFF], div_value=2.0, tie_embeddings=False),
     )
     torch.manual_seed(STEP_SEED)
-    return build_bilm(spec, [f"w{i}" for i in range(n_words)])
+    return build_bilm(spec, [f"w{i}" for i in range(STEP_WORDS)])
 
 
-def step_stream():
+def step_stream(head: str = "full"):
+    """203 word ids; for the adaptive head the second half (rank 1's rows) stays below the tail cutoff."""
     import numpy as np
 
-    return np.random.default_rng(0).integers(0, 30, size=203)
+    ids = np.random.default_rng(0).integers(0, STEP_WORDS, size=203)
+    if head == "adaptive":
+        ids[101:] %= STEP_CUTOFF
+    return ids
 
 
-def sgd_step(bilm, forward, ids, rows: int) -> None:
-    """One step on the first chunk of ``ids`` read in ``rows`` rows."""
-    out = forward(next(stream_batches(ids, rows, STEP_BPTT)), None, None)
-    out.loss().backward()
-    with torch.no_grad():
-        for p in bilm.parameters():
-            if p.grad is not None:
-                p -= STEP_LR * p.grad
+def sgd_steps(bilm, forward, ids, rows: int, steps: int) -> None:
+    """``steps`` plain SGD steps on the first chunks of ``ids`` read in ``rows`` rows, carrying the LSTM states."""
+    from spacy_elmo_w2v.elmo.objective import stream_pass
+
+    for _, out in zip(range(steps), stream_pass(bilm, ids, rows, STEP_BPTT, torch.device("cpu"), forward=forward)):
+        bilm.zero_grad(set_to_none=True)
+        out.loss().backward()
+        with torch.no_grad():
+            for p in bilm.parameters():
+                if p.grad is not None:
+                    p -= STEP_LR * p.grad
 
 
-def ddp_step(out_path: str) -> None:
+def ddp_step(out_path: str, head: str, steps: str) -> None:
     from spacy_elmo_w2v.elmo.objective import StreamObjective
 
     with process_group("cpu", timeout_s=60) as group:
-        bilm = tiny_bilm(30)
-        forward = data_parallel(StreamObjective(bilm), torch.device("cpu"), group)
-        shard = stream_shard(step_stream(), STEP_ROWS, group.rank, group.world_size)
-        sgd_step(bilm, forward, shard, STEP_ROWS // group.world_size)
+        bilm = tiny_bilm(head)
+        forward = data_parallel(StreamObjective(bilm, every_parameter=True), torch.device("cpu"), group)
+        shard = stream_shard(step_stream(head), STEP_ROWS, group.rank, group.world_size)
+        sgd_steps(bilm, forward, shard, STEP_ROWS // group.world_size, int(steps))
         if group.is_main:
             torch.save(bilm.state_dict(), out_path)
         group.barrier()

@@ -111,6 +111,27 @@ def test_head_log_probs_sum_to_one(kind):
     assert torch.allclose(log_probs.exp().sum(), torch.tensor(1.0), atol=1e-4)
 
 
+def test_adaptive_head_names_the_parameters_of_clusters_no_target_falls_into():
+    head = make_bilm(kind="adaptive").head  # clusters: 0-9 shortlist, 10-29, 30-49
+    tail = [list(cluster.parameters()) for cluster in head.adaptive.tail]
+    assert head.idle_parameters(torch.tensor([[1, 12], [-1, 3]])) == tail[1]
+    assert head.idle_parameters(torch.tensor([5, 30, 29])) == []
+    assert make_bilm(kind="full").head.idle_parameters(torch.tensor([1])) == []
+
+
+def test_objective_with_every_parameter_gives_idle_clusters_a_zero_gradient_and_keeps_the_loss():
+    from spacy_elmo_w2v.elmo.objective import StreamObjective
+
+    bilm = make_bilm(kind="adaptive").train()
+    batch = next(stream_batches(np.arange(40) % 10, 2, 6))  # every target in the shortlist
+    plain = bilm.lm_output(batch).loss()
+    touched = StreamObjective(bilm, every_parameter=True)(batch).loss()
+    touched.backward()
+    assert torch.equal(touched, plain)
+    for cluster in bilm.head.adaptive.tail:
+        assert all(p.grad is not None and not p.grad.any() for p in cluster.parameters())
+
+
 def test_char_cnn_encoder_reads_spelling_of_words_passed_as_chars():
     from spacy_elmo_w2v.elmo.encoder import char_ids
 

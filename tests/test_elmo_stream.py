@@ -12,6 +12,7 @@ from spacy_elmo_w2v.elmo import train as elmo_train
 from spacy_elmo_w2v.elmo.batching import stream_batches, stream_rows, stream_shard
 from spacy_elmo_w2v.elmo.heads import AdaptiveSoftmax, valid_cutoffs
 from spacy_elmo_w2v.counting import count_corpus
+from spacy_elmo_w2v.idfile import DiskArray
 from spacy_elmo_w2v.elmo.lm_data import EOS, head_blocks, stream_ids, write_lm_id_file
 from spacy_elmo_w2v.elmo.train import pretrain_elmo
 from spacy_elmo_w2v.normalize import PTBNormalizer
@@ -53,7 +54,7 @@ def test_max_vocab_size_keeps_the_most_frequent_words(corpus):
 def test_id_file_stream_equals_the_in_memory_stream(corpus, tmp_path):
     vocab, normalizer = _vocab_and_corpus(corpus[0])
     on_disk = write_lm_id_file(iter_corpus_blocks(corpus[0]), vocab, normalizer, tmp_path / "ids")
-    assert isinstance(on_disk, np.memmap)
+    assert isinstance(on_disk, DiskArray)  # on disk, read batch by batch
     assert np.array_equal(np.asarray(on_disk), stream_ids(read_corpus(corpus[0]), vocab, normalizer))
 
 
@@ -76,12 +77,13 @@ def test_chunked_batches_equal_batches_cut_from_the_whole_stream(length, batch_s
     assert all(torch.equal(a.bwd_targets, b.bwd_targets) for a, b in zip(later, batches[1:]))
 
 
-def test_a_shard_of_a_memmap_is_read_lazily(tmp_path):
+@pytest.mark.parametrize("kind", [DiskArray, np.memmap])
+def test_a_shard_of_an_id_file_is_read_lazily(tmp_path, kind):
     path = tmp_path / "ids.u32"
     np.arange(1000, dtype=np.uint32).tofile(path)
-    ids = np.memmap(path, dtype=np.uint32, mode="r")
+    ids = DiskArray(path, np.uint32) if kind is DiskArray else np.memmap(path, dtype=np.uint32, mode="r")
     shard = stream_shard(ids, 4, 1, 2)
-    assert isinstance(shard, np.memmap) and list(shard[:2]) == [500, 501]
+    assert isinstance(shard, kind) and list(shard[:2]) == [500, 501]
 
 
 @pytest.mark.parametrize("n_words", [3, 10, 5000, 100_000])

@@ -161,6 +161,31 @@ def test_to_disk_round_trip_is_exact(nlp, tmp_path):
         assert (src[name] == dst[name]).all()
 
 
+def test_vocab_vectors_share_the_memory_of_the_input_table(nlp):
+    pipe = nlp.get_pipe("skipgram_vectors")
+    table = pipe.torch_model.input.weight.detach().numpy()
+    assert pipe.words.unk_id == 0
+    assert np.shares_memory(nlp.vocab.vectors.data, table)
+    np.testing.assert_array_equal(nlp.vocab.vectors.data, table[1:])
+
+
+def test_weights_saved_by_thinc_before_still_load(nlp, tmp_path):
+    """Pipelines saved before the weights file was written with torch.save hold thinc's msgpack file."""
+    from spacy_elmo_w2v.wrapping import ZIP_MAGIC
+
+    nlp.to_disk(tmp_path / "p")
+    model_file = tmp_path / "p" / "skipgram_vectors" / "model"
+    assert model_file.read_bytes()[:4] == ZIP_MAGIC
+    nlp.get_pipe("skipgram_vectors").model.to_disk(model_file)  # the old format
+    assert model_file.read_bytes()[:4] != ZIP_MAGIC
+    loaded = spacy.load(tmp_path / "p")
+    src = nlp.get_pipe("skipgram_vectors").torch_model.state_dict()
+    dst = loaded.get_pipe("skipgram_vectors").torch_model.state_dict()
+    for name in src:
+        assert (src[name] == dst[name]).all()
+    np.testing.assert_array_equal(loaded("Dog")[0].vector, nlp("Dog")[0].vector)
+
+
 def test_pipeline_bytes_round_trip_is_exact(nlp):
     nlp2 = spacy.blank("en")
     nlp2.add_pipe("skipgram_vectors", config={"model": {"width": 16}})

@@ -45,39 +45,48 @@ def test_a_rows_steps_shrink_as_it_is_trained():
 
 
 class _TwoRanks:
-    """A stand-in for a 2-process group: the other rank's moves since the last exchange are ``other``."""
+    """A stand-in for a 2-process group: ``moves[k]`` is what the other rank's table moved before exchange ``k``."""
 
     is_distributed = True
     world_size = 2
 
-    def __init__(self, other):
-        self.other = other
+    def __init__(self, moves):
+        self.moves = moves
+        self.rows = None
 
     def min(self, value):
         return value
 
     def all_reduce_(self, tensor, op=None):
-        return tensor.add_(self.other.pop(0))
+        theirs = self.moves[0]
+        if op is not None:  # MAX of the moved-row flags
+            tensor.copy_(torch.maximum(tensor, theirs.ne(0).any(1).to(tensor.dtype)))
+            self.rows = tensor.nonzero().squeeze(1)
+            return tensor
+        self.moves.pop(0)
+        return tensor.add_(theirs if len(tensor) == len(theirs) else theirs[self.rows])
 
 
-def test_an_exchange_gives_every_rank_the_sum_of_both_ranks_moves():
-    table = torch.zeros(3, 2)
-    theirs = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]])
-    exchange = SummedUpdates([table], every=2, group=_TwoRanks([theirs, torch.zeros(3, 2)]))
+@pytest.mark.parametrize("dense_above", [0.0, 1.0], ids=["whole-tables", "moved-rows"])
+def test_an_exchange_gives_every_rank_the_sum_of_both_ranks_moves(dense_above):
+    table = torch.zeros(4, 2)
+    theirs = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [0.0, 0.0]])
+    exchange = SummedUpdates([table], every=2, group=_TwoRanks([theirs, torch.zeros(4, 2)]), dense_above=dense_above)
     exchange.start_epoch(n_batches=3)
     table[0] += 5.0  # this rank's move of a word only it saw
+    exchange.after_step(1, [torch.tensor([0])])  # not yet
     table[1] += 1.0
-    exchange.after_step(1)  # not yet
-    assert torch.equal(table[1], torch.ones(2))
-    exchange.after_step(2)
-    assert torch.equal(table, torch.tensor([[5.0, 5.0], [2.0, 2.0], [2.0, 0.0]]))
+    exchange.after_step(2, [torch.tensor([1, 1])])
+    assert torch.equal(table, torch.tensor([[5.0, 5.0], [2.0, 2.0], [2.0, 0.0], [0.0, 0.0]]))
     exchange.end_epoch()  # nothing moved since: the agreed value stays
-    assert torch.equal(table, torch.tensor([[5.0, 5.0], [2.0, 2.0], [2.0, 0.0]]))
+    assert torch.equal(table, torch.tensor([[5.0, 5.0], [2.0, 2.0], [2.0, 0.0], [0.0, 0.0]]))
     assert exchange.n_exchanges == 2
+    # moved rows: 0 (this rank), 1 (both), 2 (the other); row 3 moved nowhere and is never sent
+    assert exchange.rows_exchanged == (3 if dense_above == 1.0 else 4)  # nothing moved before the second
 
 
 def test_exchanges_stop_at_the_batches_every_rank_runs():
     exchange = SummedUpdates([torch.zeros(1)], every=1, group=_TwoRanks([]))
     exchange.start_epoch(n_batches=0)
-    exchange.after_step(1)  # another rank has no batch here: no collective
+    exchange.after_step(1, [torch.tensor([0])])  # another rank has no batch here: no collective
     assert exchange.n_exchanges == 0

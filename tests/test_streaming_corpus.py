@@ -6,7 +6,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from spacy_elmo_w2v.corpus import iter_corpus_blocks, read_corpus
+from spacy_elmo_w2v.corpus import TokenizedCorpus, iter_corpus_blocks, read_corpus
 from spacy_elmo_w2v.counting import count_blocks
 from spacy_elmo_w2v.idfile import IdFile, write_id_file
 from spacy_elmo_w2v.vocab import UNK, Vocabulary
@@ -47,6 +47,38 @@ def test_id_file_round_trips_the_corpus_exactly(tmp_path, opener, suffix):
     ]
     assert decoded == lines
     assert len(id_file) == counted.n_tokens == sum(len(line.split()) for line in lines)
+
+
+def test_disk_array_reads_what_a_memory_map_reads_and_slices_without_reading(tmp_path):
+    from spacy_elmo_w2v.idfile import DiskArray
+
+    path = tmp_path / "ids.u32"
+    values = np.random.default_rng(0).integers(0, 2**32 - 1, size=1000, dtype=np.uint32)
+    values.tofile(path)
+    on_disk, mapped = DiskArray(path, np.uint32), np.memmap(path, dtype=np.uint32, mode="r")
+    assert len(on_disk) == 1000 and on_disk.shape == (1000,)
+    shard = on_disk[250:900][10:]  # a range of a range: still nothing read
+    assert isinstance(shard, DiskArray) and len(shard) == 640
+    np.testing.assert_array_equal(np.asarray(shard), mapped[260:900])
+    np.testing.assert_array_equal(shard[5:1][::-1], mapped[265:265])
+    np.testing.assert_array_equal(shard[::-1], mapped[260:900][::-1])
+    np.testing.assert_array_equal(np.asarray(shard[3:7], dtype=np.int64), mapped[263:267].astype(np.int64))
+    assert shard[-1] == mapped[899] and list(on_disk[:3]) == list(mapped[:3])
+    path.write_bytes(path.read_bytes()[:2000])  # cut short after opening
+    with pytest.raises(ValueError, match="half-written"):
+        np.asarray(on_disk)
+
+
+def test_opened_id_file_holds_no_ids_in_memory(tmp_path):
+    from spacy_elmo_w2v.idfile import DiskArray
+
+    vocab = Vocabulary.build({"a": 3, "b": 2}, min_count=1)
+    corpus = TokenizedCorpus("a b a b a".split(), np.array([2, 3]))
+    write_id_file([corpus], vocab, _identity, tmp_path / "ids")
+    reopened = IdFile.open(tmp_path / "ids")
+    assert isinstance(reopened.ids, DiskArray)  # read range by range, never mapped into the process
+    assert [c.ids.tolist() for c in reopened.chunks(2)] == [[1, 2], [1, 2], [1]]
+    assert reopened.counts(len(vocab)).tolist() == [0, 3, 2]
 
 
 def test_blocks_join_to_what_read_corpus_reads(tmp_path):

@@ -57,8 +57,8 @@ def _row_shape(n_ids: int, batch_size: int) -> Tuple[int, int]:
 def _read_columns(ids: np.ndarray, rows: int, row_length: int, start: int, stop: int, reverse: bool) -> torch.Tensor:
     """Columns ``[start, stop)`` of the ``[rows, row_length]`` cut of ``ids`` (or of ``ids`` reversed).
 
-    Reads ``rows`` slices of ``stop - start`` ids each, so ``ids`` may be a
-    memory-mapped id file: only the chunk is ever in memory.
+    Reads ``rows`` slices of ``stop - start`` ids each, so ``ids`` may be an
+    id file on disk (:class:`..idfile.DiskArray`): only the chunk is ever in memory.
     """
     last = len(ids) - 1
     out = np.empty((rows, stop - start), dtype=np.int64)
@@ -74,8 +74,9 @@ def stream_batches(ids: np.ndarray, batch_size: int, bptt: int, start_batch: int
     The forward rows are the stream; the backward rows are the reversed
     stream, cut the same way. Chunk ``k`` covers positions ``k*T .. k*T+T``
     of every row; the target of position ``t`` is the id at ``t + 1``.
-    ``ids`` is any 1-d integer array that slices (an ``np.memmap`` of an id
-    file too): each batch reads only its own ``B x (T + 1)`` ids.
+    ``ids`` is any 1-d integer array that slices (an id file's
+    :class:`..idfile.DiskArray` too): each batch reads only its own
+    ``B x (T + 1)`` ids.
     start_batch: skip the first batches (a run resumed mid-epoch).
     """
     rows, n = _row_shape(len(ids), batch_size)

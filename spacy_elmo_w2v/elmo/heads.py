@@ -25,6 +25,10 @@ class FullSoftmax(nn.Module):
         """hidden ``[N, width]`` -> log-probabilities ``[N, n_words]``."""
         return F.log_softmax(self.decoder(hidden).float(), dim=-1)
 
+    def idle_parameters(self, targets: torch.Tensor) -> List[nn.Parameter]:
+        """The parameters :meth:`nll` leaves out of the graph for ``targets``: none (every word is scored)."""
+        return []
+
 
 class AdaptiveSoftmax(nn.Module):
     """``torch.nn.AdaptiveLogSoftmaxWithLoss`` behind the same two methods as :class:`FullSoftmax`."""
@@ -39,6 +43,21 @@ class AdaptiveSoftmax(nn.Module):
 
     def log_probs(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.adaptive.log_prob(hidden.float())
+
+    def idle_parameters(self, targets: torch.Tensor) -> List[nn.Parameter]:
+        """The parameters of the tail clusters that no word of ``targets`` (word ids, any shape;
+        ``-1`` ignored) falls into: :meth:`nll` skips those clusters, so they get no gradient.
+
+        On a GPU this is every tail parameter (naming a used one too only adds
+        zero to its gradient), so that no step waits for the device to say
+        which clusters were hit.
+        """
+        if targets.device.type != "cpu":
+            return [p for tail in self.adaptive.tail for p in tail.parameters()]
+        bounds = torch.tensor(self.adaptive.cutoffs, device=targets.device)
+        cluster = torch.bucketize(targets[targets >= 0].reshape(-1), bounds, right=True)  # 0 = shortlist
+        hits = torch.bincount(cluster, minlength=len(bounds)).tolist()
+        return [p for tail, n in zip(self.adaptive.tail, hits[1:]) if n == 0 for p in tail.parameters()]
 
 
 def valid_cutoffs(cutoffs: Sequence[int], n_words: int) -> List[int]:

@@ -63,14 +63,29 @@ class StreamObjective(torch.nn.Module):
     DistributedDataParallel all-reduces the gradients of what its module's
     ``forward`` computed; wrapping this (not the biLM, whose ``forward`` is
     the loss of independent sentences) makes the stream pass data-parallel.
+
+    every_parameter: while gradients are recorded, add ``0 x`` the
+        parameters the head left out of this chunk (an adaptive softmax
+        cluster none of its targets fell into) to the loss, so that every
+        parameter gets a gradient (zero) on every step. DDP then needs no
+        search of the graph for unused parameters
+        (:func:`spacy_elmo_w2v.distributed.data_parallel`); the loss and
+        every other gradient are unchanged.
     """
 
-    def __init__(self, bilm: BiLM) -> None:
+    def __init__(self, bilm: BiLM, every_parameter: bool = False) -> None:
         super().__init__()
         self.bilm = bilm
+        self.every_parameter = every_parameter
 
     def forward(self, batch: LMBatch, fwd_state: Optional[State] = None, bwd_state: Optional[State] = None) -> LMOutput:
-        return self.bilm.lm_output(batch, fwd_state, bwd_state)
+        out = self.bilm.lm_output(batch, fwd_state, bwd_state)
+        if self.every_parameter and torch.is_grad_enabled():
+            targets = torch.cat([batch.fwd_targets.reshape(-1), batch.bwd_targets.reshape(-1)])
+            idle = self.bilm.head.idle_parameters(targets)
+            if idle:
+                out.fwd_nll = out.fwd_nll + 0.0 * sum(p.sum() for p in idle)
+        return out
 
 
 def _detach(state: Optional[State]) -> Optional[State]:

@@ -313,7 +313,7 @@ def _train_and_save(
     if found is not None and checkpoint is None:
         msg.info(f"Word embeddings: {found} of {len(vocab)} words start from the vectors in {settings.vectors}")
     bilm = pipe.torch_model.to(device)
-    forward = data_parallel(StreamObjective(bilm), device, group)
+    forward = data_parallel(StreamObjective(bilm, every_parameter=group.is_distributed), device, group)
     torch.manual_seed(rank_seed(seed, group.rank))  # dropout masks differ per rank
     optimizer = torch.optim.Adam(bilm.parameters(), lr=settings.lr)
     autocast, scaler = _autocast(device, settings.mixed_precision)
@@ -346,7 +346,7 @@ def _train_and_save(
                 msg.info(f"Resuming after epoch {start_epoch} (best dev mean perplexity {best_ppl:.2f})")
 
         msg.info(
-            f"Training on {device} x {group.world_size} process(es): {len(train_stream):,} train / "
+            f"Training on {device} x {group.world_size} process(es){_threads_note(device)}: {len(train_stream):,} train / "
             f"{len(dev_stream):,} dev tokens (with <eos>), vocabulary {len(vocab):,}, "
             f"{sum(p.numel() for p in bilm.parameters()):,} parameters"
         )
@@ -424,6 +424,11 @@ def _checkpoint_agreed(path: Path, group: ProcessGroup, *, epoch: int, step: int
             world_size=group.world_size, **state,
         )
     group.barrier()
+
+
+def _threads_note(device: torch.device) -> str:
+    """`` (N threads)`` on the CPU: how many threads each process computes with (OMP_NUM_THREADS)."""
+    return f" ({torch.get_num_threads()} thread(s) each)" if device.type == "cpu" else ""
 
 
 def _states_to(states: Any, device: torch.device) -> Any:

@@ -31,7 +31,7 @@ from ..corpus import TokenizedCorpus, build_vocab, encode_corpus, tokens_of_docs
 from ..errors import UserInputError
 from ..normalize import Normalizer
 from ..vocab import Vocabulary
-from ..wrapping import wrapped_torch_module
+from ..wrapping import load_torch_weights, save_torch_weights, wrapped_torch_module
 from .lookup import add_surface_keys, build_vectors_table
 
 DEFAULT_MODEL_CONFIG = """
@@ -309,7 +309,11 @@ class SkipGramVectors(TrainablePipe):
 
     # -- vectors -----------------------------------------------------------
     def sync_vectors(self) -> None:
-        """Copy the trained input vectors into ``vocab.vectors`` (``<unk>`` excluded).
+        """Put the trained input vectors into ``vocab.vectors`` (``<unk>`` excluded).
+
+        For a float32 model on the CPU, ``vocab.vectors.data`` is a view of the
+        model's input table (no second copy of a large vocabulary's vectors),
+        so it follows the training; elsewhere it is a copy.
 
         The table this component built last gets the new values in place (so
         the surface forms added by ``__call__`` stay keys); any other table
@@ -318,12 +322,14 @@ class SkipGramVectors(TrainablePipe):
         """
         self._require_initialized()
         weights = self.torch_model.input.weight.detach().float().cpu().numpy()
-        rows = [i for i, w in enumerate(self.words.words) if i != self.words.unk_id]
-        data = np.ascontiguousarray(weights[rows])
+        unk = self.words.unk_id
+        # <unk> is the first word (Vocabulary puts it first): the rows after it are a view of the
+        # input table, not a copy, for a float32 table on the CPU (the table's memory is shared).
+        data = weights[1:] if unk == 0 else np.concatenate([weights[:unk], weights[unk + 1 :]])
         if self.vocab.vectors is self._table and self._table.shape == data.shape:
             self._table.data = data
             return
-        words = [self.words.words[i] for i in rows]
+        words = self.words.words[:unk] + self.words.words[unk + 1 :]
         self._table = build_vectors_table(self.vocab.strings, data, words, self.normalizer, self.name)
         self.vocab.vectors = self._table
 
@@ -351,8 +357,8 @@ class SkipGramVectors(TrainablePipe):
         row = vectors.find(key=key)
         order = np.argsort(-sims)
         top = order[order != row][:n]
-        row_words = [w for i, w in enumerate(self.words.words) if i != self.words.unk_id]
-        return [(row_words[int(r)], float(sims[r])) for r in top]
+        unk = self.words.unk_id
+        return [(self.words.words[int(r) + (r >= unk)], float(sims[r])) for r in top]
 
     def to_word2vec(self, path: Union[str, Path]) -> None:
         """Write the vectors in word2vec text format (``spacy init vectors``, gensim read it).
@@ -412,7 +418,7 @@ class SkipGramVectors(TrainablePipe):
         self.sync_vectors()
         srsly.write_json(path / "state.json", self._state())
         if "model" not in exclude:
-            self.model.to_disk(path / "model")
+            save_torch_weights(self.model, path / "model")
         if "vocab" not in exclude:
             self.vocab.to_disk(path / "vocab", exclude=exclude)
 
@@ -428,6 +434,6 @@ class SkipGramVectors(TrainablePipe):
             self._load_state(srsly.read_json(file))
         if "model" not in exclude:
             with reading(path / "model") as file:
-                self.model.from_disk(file)
+                load_torch_weights(self.model, file)
         self.sync_vectors()
         return self

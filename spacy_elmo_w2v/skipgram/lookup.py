@@ -21,7 +21,7 @@ its aliases, so neighbours come back as "stock", not "STOCK".
 No torch here: this module is imported by the component behind the
 ``spacy_factories`` entry point.
 """
-from typing import Callable, List, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from spacy.strings import StringStore, get_string_id
@@ -31,31 +31,29 @@ from spacy.vectors import Vectors
 Normalizer = Callable[[str], str]
 
 
-def case_variants(word: str, normalize: Normalizer) -> List[str]:
-    """The title-case and upper-case forms of ``word`` that ``normalize`` maps back to it."""
-    variants = dict.fromkeys(v for v in (word.title(), word.upper()) if v != word)
-    return [v for v in variants if normalize(v) == word]
-
-
 def build_vectors_table(
     strings: StringStore, data: np.ndarray, words: Sequence[str], normalize: Normalizer, name: str
 ) -> Vectors:
     """A spaCy ``Vectors`` table with row ``i`` for ``words[i]``, keyed by ORTH.
 
     data: ``[len(words), width]`` float32 vectors.
-    Returns a table whose keys are every word and its :func:`case_variants`
-    that are not words themselves; each word's own key comes last.
+    Returns a table whose keys are every word and its title-case and
+    upper-case forms that ``normalize`` maps back to it and that are not
+    words themselves; each word's own key comes last.
     """
     if len(words) != data.shape[0]:
         raise ValueError(f"{len(words)} words but {data.shape[0]} vector rows")
     table = Vectors(strings=strings, data=np.ascontiguousarray(data, dtype=np.float32), name=name)
     known = set(words)
+    add, add_string = table.add, strings.add
     for row, word in enumerate(words):
-        for variant in case_variants(word, normalize):
-            if variant not in known:
-                table.add(strings.add(variant), row=row)
+        title, upper = word.title(), word.upper()
+        if title != word and title not in known and normalize(title) == word:
+            add(add_string(title), row=row)
+        if upper != word and upper != title and upper not in known and normalize(upper) == word:
+            add(add_string(upper), row=row)
     for row, word in enumerate(words):
-        table.add(strings.add(word), row=row)
+        add(add_string(word), row=row)
     return table
 
 

@@ -153,12 +153,14 @@ def sgns_loss_and_row_grads(w_in: torch.Tensor, w_out: torch.Tensor, batch: SGNS
     """
     centers, window_words, noise = batch.centers, batch.window_words, batch.noise
     n = centers.shape[0]
-    radius = (batch.context_mask.shape[1] - 1) // 2
-    offsets = [j for j in range(batch.context_mask.shape[1]) if j != radius]
+    span = batch.context_mask.shape[1]  # 2w + 1
+    radius = (span - 1) // 2
+    offsets = [j for j in range(span) if j != radius]
     c = w_in.index_select(0, centers)
     o = w_out.index_select(0, window_words)
     noise_vecs = w_out.index_select(0, noise)
-    scores = torch.stack([(c * o[j : j + n]).sum(1) for j in offsets])  # [2w, B]
+    windows = o.unfold(0, span, 1)  # [B, d, 2w + 1]: row i holds o[i : i + 2w + 1], a view
+    scores = torch.bmm(c.unsqueeze(1), windows).squeeze(1)[:, offsets].t()  # [2w, B]
     mask = batch.context_mask[:, offsets].t().to(c.dtype)
     n_ctx = mask.sum(0)
     dtype = noise_matmul_dtype(c.device, c.dtype)
@@ -169,9 +171,11 @@ def sgns_loss_and_row_grads(w_in: torch.Tensor, w_out: torch.Tensor, batch: SGNS
     g_pos = torch.sigmoid(-scores).mul_(mask).div_(-norm)  # d loss / d score, [2w, B]
     g_neg = torch.sigmoid(neg_scores).mul_((neg_weight / norm)[:, None])  # [B, M]
     g_c = (g_neg.to(dtype) @ noise_vecs.to(dtype)).to(c.dtype)
+    g_pos_span = g_pos.new_zeros((n, span))
+    g_pos_span[:, offsets] = g_pos.t()
+    g_c.add_(torch.bmm(g_pos_span.unsqueeze(1), windows.transpose(1, 2)).squeeze(1))
     g_o = torch.zeros_like(o)
     for k, j in enumerate(offsets):
-        g_c.addcmul_(o[j : j + n], g_pos[k][:, None])
         g_o[j : j + n].addcmul_(c, g_pos[k][:, None])
     g_noise = (g_neg.t().to(dtype) @ c.to(dtype)).to(c.dtype)
     grads = SGNSGrads(centers, g_c, torch.cat([window_words, noise]), torch.cat([g_o, g_noise]))

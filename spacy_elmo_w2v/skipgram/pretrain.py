@@ -4,7 +4,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 import srsly
 from spacy.language import Language
@@ -19,6 +19,7 @@ from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir, partial_dir, staging_dir
 from ..pipeline import find_pipe, nlp_from_config
 from ..settings import settings_from_section
+from ..vocab import Vocabulary
 
 # Written into the output directory during the run: one JSON metrics line per interval.
 METRICS_FILE = "metrics.jsonl"
@@ -98,17 +99,19 @@ def pretrain_skipgram(
         )
 
 
-def _build_vocabulary(pipe, train_path: str, lang: str, settings: SkipGramSettings, stage: Path) -> StagedCorpus:
-    """The text pass: count words and stage ids in ``stage``; give ``pipe`` its vocabulary and fresh tables."""
+def _count_vocabulary(
+    pipe, train_path: str, lang: str, settings: SkipGramSettings, stage: Path
+) -> Tuple[Dict[str, Any], Vocabulary, StagedCorpus]:
+    """The text pass: count words and stage ids in ``stage``; return the counting figures,
+    ``pipe``'s vocabulary of the corpus (not yet given to ``pipe``) and the staged ids."""
     msg.info(f"Counting words in {train_path}")
     staged = count_and_stage(
         iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe.normalizer, settings.max_count_table,
         stage, source=str(train_path),
     )
-    pipe.initialize_from_vocabulary(
-        pipe.vocabulary_from_counts(staged.take_counts(), max_size=settings.max_vocab_size, source=str(train_path))
-    )
-    return staged
+    words = pipe.vocabulary_from_counts(staged.take_counts(), max_size=settings.max_vocab_size, source=str(train_path))
+    c = staged.counted
+    return {"n_tokens": c.n_tokens, "n_sentences": c.n_sentences, "n_prunes": c.n_prunes}, words, staged
 
 
 def _train_and_save(
@@ -137,19 +140,15 @@ def _train_and_save(
 
     staged: Optional[StagedCorpus] = None
 
-    def initialized_component():
+    def counted_vocabulary():
         nonlocal staged
-        staged = _build_vocabulary(pipe, train_path, lang, settings, stage / IDS_DIR)
-        c = staged.counted
-        # the other ranks load rank 0's initial component; one process needs no copy
-        return {"n_tokens": c.n_tokens, "n_sentences": c.n_sentences, "n_prunes": c.n_prunes}, (
-            pipe.to_bytes() if group.is_distributed else None
-        )
+        figures, words, staged = _count_vocabulary(pipe, train_path, lang, settings, stage / IDS_DIR)
+        return figures, words  # the staged ids stay on rank 0
 
-    # One vocabulary and one initial model, made on rank 0 and shared.
-    counted, state = group.from_main(initialized_component)
-    if not group.is_main:
-        pipe.from_bytes(state)
+    # One vocabulary, counted on rank 0 and shared; one initial model, rank 0's.
+    counted, words = group.from_main(counted_vocabulary)
+    pipe.initialize_from_vocabulary(words)
+    group.broadcast_(pipe.torch_model.parameters())
     msg.info(
         f"{counted['n_tokens']:,} tokens in {counted['n_sentences']:,} sentences; "
         f"{len(pipe.words):,} words with count >= {pipe.cfg['min_count']}"

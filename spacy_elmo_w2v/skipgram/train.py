@@ -183,7 +183,7 @@ def train_skipgram(
                     optimizer.lr = learn_rate + (final_learn_rate - learn_rate) * min(step / total_steps, 1.0)
                     loss, grads = sgns_loss_and_row_grads(w_in.data, w_out.data, batch)
                     optimizer.step([(grads.input_rows, grads.input_grads), (grads.output_rows, grads.output_grads)])
-                    exchange.after_step(k)
+                    exchange.after_step(k, [grads.input_rows, grads.output_rows])
                     epoch_loss += loss
                     n_batches += 1
                     step += 1
