@@ -39,28 +39,37 @@ def count_blocks(
     blocks: Iterable[TokenizedCorpus],
     normalizer: Normalizer,
     max_vocab_size: Optional[int] = None,
+    start: Optional[CorpusCounts] = None,
 ) -> CorpusCounts:
     """Count normalized words over a stream of blocks (see :func:`corpus.iter_corpus_blocks`).
 
     The normalizer runs once per distinct token of each block. With
     ``max_vocab_size`` set, the table never holds more than that many words
     after a block has been added (see the module docstring).
+    start: counts of the blocks before these (taken over and added to; a table
+        already past ``max_vocab_size`` is pruned first).
     """
     from collections import Counter
 
-    result = CorpusCounts()
+    result = start if start is not None else CorpusCounts()
     counts = result.counts
+    prune_to_cap(result, max_vocab_size)
     for block in blocks:
         result.n_tokens += len(block)
         result.n_sentences += block.n_sentences
         for word, n in Counter(block.tokens).items():
             key = normalizer(word)
             counts[key] = counts.get(key, 0) + n
-        while max_vocab_size is not None and len(counts) > max_vocab_size:
-            _prune(counts, result.min_reduce)
-            result.min_reduce += 1
-            result.n_prunes += 1
+        prune_to_cap(result, max_vocab_size)
     return result
+
+
+def prune_to_cap(result: CorpusCounts, max_vocab_size: Optional[int]) -> None:
+    """Prune ``result``'s table (see the module docstring) until it holds at most ``max_vocab_size`` words."""
+    while max_vocab_size is not None and len(result.counts) > max_vocab_size:
+        _prune(result.counts, result.min_reduce)
+        result.min_reduce += 1
+        result.n_prunes += 1
 
 
 def _prune(counts: Dict[str, int], min_reduce: int) -> None:
@@ -80,9 +89,14 @@ def count_corpus(
     """The pretraining commands' counting pass: :func:`count_blocks`, then an
     error naming ``source`` and ``what`` when the corpus is empty, and a warning
     naming ``[pretrain] max_count_table`` when the table had to be pruned."""
+    return checked_counts(count_blocks(blocks, normalizer, max_count_table), max_count_table, source=source, what=what)
+
+
+def checked_counts(counted: CorpusCounts, max_count_table: Optional[int], *, source: str, what: str) -> CorpusCounts:
+    """``counted``, once checked: an error naming ``source`` and ``what`` when the
+    corpus is empty, a warning naming ``[pretrain] max_count_table`` when it was pruned."""
     from wasabi import msg
 
-    counted = count_blocks(blocks, normalizer, max_count_table)
     if counted.n_tokens == 0:
         raise empty_corpus_error(source, what)
     if counted.pruned:

@@ -167,23 +167,45 @@ def write_id_file(
     """
     if len(vocab) > MAX_VOCAB:
         raise ValueError(f"{len(vocab)} words do not fit uint32 ids")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     index, unk = vocab.index, vocab.unk_id
-    end = 0
-    with open(directory / IDS_NAME, "wb") as ids_out, open(directory / OFFSETS_NAME, "wb") as offsets_out:
-        np.zeros(1, dtype=np.int64).tofile(offsets_out)
+    with IdFileWriter(directory, sentence_end_id) as writer:
         for block in blocks:
             to_id = {w: index.get(normalizer(w), unk) for w in set(block.tokens)}
-            ids = np.fromiter(map(to_id.__getitem__, block.tokens), dtype=np.uint32, count=len(block))
-            lengths = block.lengths
-            if sentence_end_id is not None:
-                ids = np.insert(ids, np.cumsum(lengths), np.uint32(sentence_end_id))
-                lengths = lengths + 1
-            ids.tofile(ids_out)
-            (np.cumsum(lengths, dtype=np.int64) + end).tofile(offsets_out)
-            end += len(ids)
+            writer.append(np.fromiter(map(to_id.__getitem__, block.tokens), dtype=np.uint32, count=len(block)), block.lengths)
     return IdFile.open(directory)
+
+
+class IdFileWriter:
+    """Appends sentences of ids to a new id file in ``directory`` (a context manager).
+
+    sentence_end_id: an id written after every sentence (the language
+        model's ``<eos>``); it counts as the sentence's last token in the offsets.
+    """
+
+    def __init__(self, directory: Union[str, Path], sentence_end_id: Optional[int] = None) -> None:
+        self.directory = Path(directory)
+        self.sentence_end_id = sentence_end_id
+        self.n_tokens = 0
+
+    def __enter__(self) -> "IdFileWriter":
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._ids = open(self.directory / IDS_NAME, "wb")
+        self._offsets = open(self.directory / OFFSETS_NAME, "wb")
+        np.zeros(1, dtype=np.int64).tofile(self._offsets)
+        return self
+
+    def append(self, ids: np.ndarray, lengths: np.ndarray) -> None:
+        """Append sentences: ``uint32`` ``ids`` of all their tokens, ``lengths`` (int64) of each."""
+        if self.sentence_end_id is not None:
+            ids = np.insert(ids, np.cumsum(lengths), np.uint32(self.sentence_end_id))
+            lengths = lengths + 1
+        ids.tofile(self._ids)
+        (np.cumsum(lengths, dtype=np.int64) + self.n_tokens).tofile(self._offsets)
+        self.n_tokens += len(ids)
+
+    def __exit__(self, *exc) -> None:
+        self._ids.close()
+        self._offsets.close()
 
 
 def _memmap(path: Path, dtype) -> np.ndarray:

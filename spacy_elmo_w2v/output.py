@@ -144,3 +144,16 @@ def atomic_output_dir(output_dir: Union[str, Path], overwrite: bool = False, kee
     if output_dir.exists():
         shutil.rmtree(output_dir)
     os.replace(tmp, output_dir)
+
+
+@contextmanager
+def staging_dir(output_dir: Union[str, Path]) -> Iterator[Path]:
+    """Yield a new scratch directory beside ``output_dir`` (same file system), deleted on exit.
+
+    For what a run builds before its output directory exists (the staged ids
+    of :mod:`spacy_elmo_w2v.staging`); a failed run leaves nothing behind.
+    """
+    parent = Path(output_dir).parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=partial_dir(output_dir).name + ".staging-", dir=parent) as tmp:
+        yield Path(tmp)

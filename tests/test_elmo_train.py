@@ -52,6 +52,10 @@ def test_pretrain_output_holds_no_checkpoint_and_no_partial_dir(trained):
     assert not trained.with_name(trained.name + ".partial").exists()
 
 
+def test_pretrain_leaves_no_staged_ids_beside_the_output(trained):
+    assert [p.name for p in trained.parent.iterdir()] == [trained.name]
+
+
 def test_dev_perplexity_is_recorded_per_epoch_and_falls(trained):
     meta = srsly.read_json(trained / "meta.json")
     history = meta["elmo"]["history"]

@@ -1,9 +1,9 @@
 """Text to LM id streams: each sentence followed by ``<eos>`` (the PTB language-model convention).
 
-In memory (:func:`stream_ids`) or streamed: after the counting pass
-(:func:`..counting.count_corpus`, then ``ElmoVectors.vocabulary_from_counts``),
-:func:`write_lm_id_file` writes the
-stream once to an id file that training reads chunk by chunk.
+In memory (:func:`stream_ids`) or streamed to an id file that training reads
+chunk by chunk: ``pretrain-elmo`` writes the training stream from the ids its
+one text pass staged (:mod:`..staging`, ``sentence_end_id`` = ``<eos>``);
+:func:`write_lm_id_file` writes a stream from text (the dev set, a resumed run).
 """
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Union

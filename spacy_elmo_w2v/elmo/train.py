@@ -24,7 +24,6 @@ import numpy as np
 import torch
 from wasabi import msg
 
-from ..counting import count_corpus
 from ..config import PRETRAIN_SECTION, load_config, pretrain_section, reject_pretrain_seed, system_seed
 from ..corpus import empty_corpus_error, iter_corpus_blocks
 from ..idfile import IdFile
@@ -39,16 +38,17 @@ from ..distributed import (
     rank_seed,
 )
 from ..errors import UserInputError
-from ..output import atomic_output_dir, check_output_dir, partial_dir
+from ..output import atomic_output_dir, check_output_dir, partial_dir, staging_dir
 from ..pipeline import find_pipe, nlp_from_config
 from ..progress import Progress
 from ..settings import settings_from_section
+from ..staging import StagedCorpus, count_and_stage
 from ..vocab import Vocabulary
 from .batching import n_stream_batches, stream_shard
 from .bilm import BiLM
 from .checkpoint import CHECKPOINT, check_resumable, checkpoint_path, load_checkpoint, refuse_to_discard, run_fingerprint, save_checkpoint
 from .hooks import FACTORY
-from .lm_data import head_blocks, write_lm_id_file
+from .lm_data import EOS, head_blocks, write_lm_id_file
 from .objective import ChunkForward, Perplexity, StreamObjective, evaluate_stream, stream_pass
 
 # Written into the output directory during the run: one JSON metrics line per interval.
@@ -253,14 +253,17 @@ def pretrain_elmo(
     settings = TrainingSettings.from_config(pretrain_section(resolved, config_path))
     check_output_dir(output_dir, overwrite)
     device = resolve_device(gpu_id)
-    with process_group(device, dist_timeout) as group, main_process_output(group):
+    # Rank 0 alone reads the training text; its staged ids (next to the output) live until the id file is written.
+    with process_group(device, dist_timeout) as group, main_process_output(group), (
+        staging_dir(output_dir) if group.is_main else nullcontext()
+    ) as stage:
         if settings.batch_size % group.world_size:
             raise UserInputError(
                 f"{PRETRAIN_SECTION}.batch_size {settings.batch_size} is not a multiple of the {group.world_size} processes: "
                 f"each process reads batch_size / processes rows; pick a batch_size divisible by {group.world_size}."
             )
         return _train_and_save(
-            config, resolved, settings, output_dir, rank_device(device, group), group, resume, restart, overwrite
+            config, resolved, settings, output_dir, rank_device(device, group), group, resume, restart, overwrite, stage
         )
 
 
@@ -274,8 +277,9 @@ def _train_and_save(
     resume: bool,
     restart: bool,
     overwrite: bool,
+    stage: Optional[Path],
 ) -> Dict[str, Any]:
-    """The body of :func:`pretrain_elmo` once the process group is up."""
+    """The body of :func:`pretrain_elmo` once the process group is up; rank 0 stages ids in ``stage``."""
     nlp = nlp_from_config(config)
     _, pipe = find_pipe(nlp, FACTORY)
     inputs = {"--paths.train": settings.train, "--paths.dev": settings.dev, "--paths.vectors": settings.vectors}
@@ -297,10 +301,11 @@ def _train_and_save(
 
     if next(iter_corpus_blocks(settings.dev, lang, what="--paths.dev"), None) is None:  # reads one block
         raise empty_corpus_error(settings.dev, "--paths.dev")
+    staged: List[StagedCorpus] = []  # rank 0's text pass, when it counts
     if checkpoint is not None:
         vocab = Vocabulary.from_dict(checkpoint["vocab"])
     else:
-        vocab = group.from_main(lambda: _count_vocab(train_blocks(), pipe, settings))
+        vocab = group.from_main(lambda: _count_vocab(train_blocks(), pipe, settings, stage / LM_IDS_DIR, staged))
 
     # The component builds the biLM over the vocabulary (on resume, the checkpoint's
     # vocabulary; its weights replace the fresh ones below); the loop trains it.
@@ -318,7 +323,7 @@ def _train_and_save(
     # Only rank 0 writes; the others see the same scratch path but never touch it.
     output = atomic_output_dir(output_dir, overwrite=overwrite, keep_partial=resume) if group.is_main else nullcontext(partial_dir(output_dir))
     with output as tmp, _resume_hint(checkpoint_file):
-        train_stream, dev_stream = _lm_id_streams(tmp, train_blocks, vocab, pipe, settings, lang, group)
+        train_stream, dev_stream = _lm_id_streams(tmp, train_blocks, vocab, pipe, settings, lang, group, staged)
         train_ids = stream_shard(train_stream, settings.batch_size, group.rank, group.world_size)
         dev_ids = stream_shard(dev_stream, settings.eval_batch_size, group.rank, group.world_size)
         eval_rows = max(1, settings.eval_batch_size // group.world_size)
@@ -431,17 +436,26 @@ def _states_to(states: Any, device: torch.device) -> Any:
     return tuple(None if st is None else [(h.detach().to(device), c.detach().to(device)) for h, c in st] for st in states)
 
 
-def _count_vocab(blocks, pipe, settings: TrainingSettings) -> Vocabulary:
-    """The counting pass over the training corpus: the LM vocabulary, in bounded memory."""
-    counted = count_corpus(blocks, pipe.normalizer, settings.max_count_table, source=str(settings.train))
-    return pipe.vocabulary_from_counts(counted.counts, max_size=settings.max_vocab_size, source=str(settings.train))
+def _count_vocab(blocks, pipe, settings: TrainingSettings, stage: Path, staged: List[StagedCorpus]) -> Vocabulary:
+    """The text pass over the training corpus (counts, and ids staged in ``stage``, appended
+    to ``staged``): the LM vocabulary, in bounded memory."""
+    staged.append(count_and_stage(blocks, pipe.normalizer, settings.max_count_table, stage, source=str(settings.train)))
+    counts = staged[-1].take_counts()
+    return pipe.vocabulary_from_counts(counts, max_size=settings.max_vocab_size, source=str(settings.train))
 
 
-def _lm_id_streams(tmp: Path, train_blocks, vocab: Vocabulary, pipe, settings: TrainingSettings, lang: str, group: ProcessGroup):
-    """The train and dev LM id streams as memory maps of id files that rank 0 writes once in ``tmp``."""
+def _lm_id_streams(
+    tmp: Path, train_blocks, vocab: Vocabulary, pipe, settings: TrainingSettings, lang: str, group: ProcessGroup,
+    staged: List[StagedCorpus],
+):
+    """The train and dev LM id streams as memory maps of id files that rank 0 writes once in ``tmp``
+    (the training stream from the ids ``staged`` by the text pass, when there are any)."""
     train_dir, dev_dir = tmp / LM_IDS_DIR / "train", tmp / LM_IDS_DIR / "dev"
-    if group.is_main:
+    if group.is_main and staged:
+        staged[0].write_ids(train_dir, vocab, train_blocks, pipe.normalizer, sentence_end_id=vocab.index[EOS])
+    elif group.is_main:
         write_lm_id_file(train_blocks(), vocab, pipe.normalizer, train_dir)
+    if group.is_main:
         dev_blocks = iter_corpus_blocks(settings.dev, lang, what="--paths.dev")
         write_lm_id_file(dev_blocks, vocab, pipe.normalizer, dev_dir)
     group.barrier()

@@ -1,6 +1,7 @@
 """Pretraining skip-gram vectors from a config: read, train, save a pipeline."""
 import shutil
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple, Union
@@ -11,12 +12,11 @@ from wasabi import msg
 
 from ..config import PRETRAIN_SECTION, load_config, pretrain_section, reject_pretrain_seed, system_seed
 from ..corpus import iter_corpus_blocks
-from ..counting import count_corpus
-from ..idfile import write_id_file
 from ..progress import peak_rss_mb
+from ..staging import StagedCorpus, count_and_stage
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
-from ..output import atomic_output_dir, check_output_dir, partial_dir
+from ..output import atomic_output_dir, check_output_dir, partial_dir, staging_dir
 from ..pipeline import find_pipe, nlp_from_config
 from ..settings import settings_from_section
 from ..vocab import Vocabulary
@@ -56,11 +56,13 @@ def pretrain_skipgram(
     succeeds (see :mod:`spacy_elmo_w2v.output`); it holds a pipeline that
     ``spacy.load`` loads, plus ``training_log.json`` and ``metrics.jsonl``.
 
-    The corpus is streamed twice, never held in memory: a counting pass
-    builds the vocabulary (its table capped by ``[pretrain] max_count_table``,
-    the vocabulary by ``max_vocab_size``), a second pass writes it as ids to
-    ``OUTPUT_DIR.partial/ids`` (deleted after training), which training reads
-    chunk by chunk.
+    The corpus is streamed once, never held in memory: one pass counts the
+    words (the table capped by ``[pretrain] max_count_table``) and stages
+    provisional ids next to the output (:mod:`spacy_elmo_w2v.staging`); once
+    the vocabulary is built (capped by ``max_vocab_size``) they become
+    vocabulary ids in ``OUTPUT_DIR.partial/ids`` (deleted after training),
+    which training reads chunk by chunk. A pruned count table costs a second
+    text pass instead.
 
     Under ``torchrun --nproc-per-node N`` the run is data-parallel: rank 0
     counts the corpus, builds the vocabulary and the initial tables, shares
@@ -88,21 +90,28 @@ def pretrain_skipgram(
     # torch: imported once the settings are known to be good
     from ..distributed import main_process_output, process_group, rank_device
 
-    with process_group(device, dist_timeout) as group, main_process_output(group):
+    # Rank 0 alone reads the text; its staged ids (next to the output) live until the id file is written.
+    with process_group(device, dist_timeout) as group, main_process_output(group), (
+        staging_dir(output_dir) if group.is_main else nullcontext()
+    ) as stage:
         return _train_and_save(
-            config, resolved, settings, output_dir, rank_device(device, group), group, overwrite, progress, started
+            config, resolved, settings, output_dir, rank_device(device, group), group, overwrite, progress, started, stage
         )
 
 
-def _count_vocabulary(pipe, train_path: str, lang: str, settings: SkipGramSettings) -> Tuple[Dict[str, Any], Vocabulary]:
-    """The counting pass: the counting figures and ``pipe``'s vocabulary of the corpus (not yet given to ``pipe``)."""
+def _count_vocabulary(
+    pipe, train_path: str, lang: str, settings: SkipGramSettings, stage: Path
+) -> Tuple[Dict[str, Any], Vocabulary, StagedCorpus]:
+    """The text pass: count words and stage ids in ``stage``; return the counting figures,
+    ``pipe``'s vocabulary of the corpus (not yet given to ``pipe``) and the staged ids."""
     msg.info(f"Counting words in {train_path}")
-    counted = count_corpus(
+    staged = count_and_stage(
         iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe.normalizer, settings.max_count_table,
-        source=str(train_path),
+        stage, source=str(train_path),
     )
-    words = pipe.vocabulary_from_counts(counted.counts, max_size=settings.max_vocab_size, source=str(train_path))
-    return {"n_tokens": counted.n_tokens, "n_sentences": counted.n_sentences, "n_prunes": counted.n_prunes}, words
+    words = pipe.vocabulary_from_counts(staged.take_counts(), max_size=settings.max_vocab_size, source=str(train_path))
+    c = staged.counted
+    return {"n_tokens": c.n_tokens, "n_sentences": c.n_sentences, "n_prunes": c.n_prunes}, words, staged
 
 
 def _train_and_save(
@@ -115,8 +124,9 @@ def _train_and_save(
     overwrite: bool,
     progress: bool,
     started: float,
+    stage: Optional[Path],
 ) -> Language:
-    """The body of :func:`pretrain_skipgram` once the process group is up."""
+    """The body of :func:`pretrain_skipgram` once the process group is up; rank 0 stages ids in ``stage``."""
     from ..distributed import rank_seed
     from ..idfile import IdFile
     from .train import train_skipgram
@@ -128,8 +138,15 @@ def _train_and_save(
     seed = system_seed(resolved)
     seed_everything(seed)
 
+    staged: Optional[StagedCorpus] = None
+
+    def counted_vocabulary():
+        nonlocal staged
+        figures, words, staged = _count_vocabulary(pipe, train_path, lang, settings, stage / IDS_DIR)
+        return figures, words  # the staged ids stay on rank 0
+
     # One vocabulary, counted on rank 0 and shared; one initial model, rank 0's.
-    counted, words = group.from_main(lambda: _count_vocabulary(pipe, train_path, lang, settings))
+    counted, words = group.from_main(counted_vocabulary)
     pipe.initialize_from_vocabulary(words)
     group.broadcast_(pipe.torch_model.parameters())
     msg.info(
@@ -175,7 +192,7 @@ def _train_and_save(
     with atomic_output_dir(output_dir, overwrite=overwrite) as tmp:
         ids_dir = tmp / IDS_DIR
         msg.info(f"Writing the corpus as ids to {ids_dir}")
-        id_file = write_id_file(iter_corpus_blocks(train_path, lang), pipe.words, pipe.normalizer, ids_dir)
+        id_file = staged.write_ids(ids_dir, pipe.words, lambda: iter_corpus_blocks(train_path, lang), pipe.normalizer)
         group.barrier()
         log = train(id_file, tmp / METRICS_FILE)
         del id_file

@@ -1,0 +1,190 @@
+"""One text pass: count the corpus and stage its ids; then turn them into vocabulary ids.
+
+:func:`count_and_stage` reads the blocks once. Every raw token string gets a
+*provisional id*, the number of its normalized word in first-seen order; the
+normalizer runs once per distinct raw token for the whole run (a cache of
+raw token -> provisional id). The provisional ids are appended to a staged id
+file (uint32) and counted with ``np.bincount``. Once the vocabulary is fixed,
+:meth:`StagedCorpus.write_ids` maps the staged file to vocabulary ids through
+a lookup array in one binary pass (out-of-vocabulary words -> ``unk_id``),
+never reading the text again.
+
+Bounded memory: when the table of normalized words passes
+``max_count_table``, counting goes on with the pruning table of
+:func:`..counting.count_blocks` (so the counts are those of the two-pass
+path), the staged file is dropped (a pruned word has no stable id), and
+:meth:`StagedCorpus.write_ids` reads the text a second time, and says so.
+The raw-token cache is emptied whenever it passes ``max_count_table``
+entries (it is only a cache).
+"""
+import shutil
+from dataclasses import dataclass
+from itertools import filterfalse, repeat
+from pathlib import Path
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Union
+
+import numpy as np
+
+from .corpus import TokenizedCorpus
+from .counting import CorpusCounts, checked_counts, count_blocks
+from .idfile import MAX_VOCAB, IdFile, IdFileWriter, write_id_file
+from .normalize import Normalizer
+from .vocab import Vocabulary
+
+# Tokens remapped per step of the binary pass.
+REMAP_CHUNK_TOKENS = 1 << 22
+# The id a cache lookup gives a token not seen yet (never a provisional id: those fit MAX_VOCAB words).
+_MISSING = MAX_VOCAB
+
+
+class ProvisionalIds:
+    """Raw token -> provisional id (its normalized word's number in first-seen order).
+
+    :meth:`encode` looks every token up in a plain dict (one C-level pass) and
+    normalizes only the tokens not seen before, so the normalizer runs once
+    per new raw token. ``words[i]`` is the normalized word of provisional id ``i``.
+    max_entries: empty the raw-token cache when it holds more than this many tokens.
+    """
+
+    def __init__(self, normalizer: Normalizer, max_entries: Optional[int] = None) -> None:
+        self.normalizer = normalizer
+        self.max_entries = max_entries
+        self.cache: Dict[str, int] = {}
+        self.words: List[str] = []
+        self.word_ids: Dict[str, int] = {}
+
+    def encode(self, tokens: List[str]) -> np.ndarray:
+        """``uint32`` provisional ids of ``tokens`` (new tokens get ids first).
+
+        Blocks of mostly known tokens cost one lookup per token; the tokens
+        missed are added and looked up again. The first block (all new) adds
+        its distinct tokens first, then looks every token up.
+        """
+        if self.max_entries is not None and len(self.cache) > self.max_entries:
+            self.cache.clear()
+        if not self.cache:
+            self._add(filterfalse(self.cache.__contains__, dict.fromkeys(tokens)))
+            return np.fromiter(map(self.cache.__getitem__, tokens), dtype=np.uint32, count=len(tokens))
+        ids = np.fromiter(map(self.cache.get, tokens, repeat(_MISSING)), dtype=np.uint32, count=len(tokens))
+        missed = np.flatnonzero(ids == _MISSING)
+        if len(missed):
+            new = [tokens[i] for i in missed.tolist()]
+            self._add(dict.fromkeys(new))
+            ids[missed] = np.fromiter(map(self.cache.__getitem__, new), dtype=np.uint32, count=len(new))
+        return ids
+
+    def _add(self, new_tokens: Iterable[str]) -> None:
+        """Give each of ``new_tokens`` (distinct, not in the cache) its provisional id."""
+        new = list(new_tokens)
+        # the words are the normalizer's own strings, not the block's raw tokens: a
+        # raw token kept for the whole run would pin the memory of its block
+        words = list(map(self.normalizer, new))
+        fresh = list(filterfalse(self.word_ids.__contains__, dict.fromkeys(words)))
+        self.word_ids.update(zip(fresh, range(len(self.words), len(self.words) + len(fresh))))
+        self.words.extend(fresh)
+        self.cache.update(zip(new, map(self.word_ids.__getitem__, words)))
+
+
+@dataclass
+class StagedCorpus:
+    """What the one text pass left: the counts, and the staged provisional ids unless the table was pruned.
+
+    counted: normalized word counts and corpus size.
+    words: the normalized word of each provisional id (empty when pruned).
+    staged: the id file of provisional ids, or None when the second text pass is needed.
+    """
+
+    counted: CorpusCounts
+    words: List[str]
+    staged: Optional[Path]
+
+    def take_counts(self) -> Dict[str, int]:
+        """The normalized word counts, handed over once (for the vocabulary): the table is not kept."""
+        counts, self.counted.counts = self.counted.counts, {}
+        return counts
+
+    def write_ids(
+        self,
+        directory: Union[str, Path],
+        vocab: Vocabulary,
+        blocks: Callable[[], Iterable[TokenizedCorpus]],
+        normalizer: Normalizer,
+        sentence_end_id: Optional[int] = None,
+    ) -> IdFile:
+        """Write the corpus as ``vocab`` ids to an id file in ``directory`` and open it.
+
+        From the staged ids in one binary pass (then deleted), or, after a
+        pruned count, by reading ``blocks()`` again. sentence_end_id: as for
+        :func:`..idfile.write_id_file`.
+        """
+        if len(vocab) > MAX_VOCAB:
+            raise ValueError(f"{len(vocab)} words do not fit uint32 ids")
+        if self.staged is None:
+            from wasabi import msg
+
+            msg.info("The count table was pruned, so the corpus is read a second time to write its ids")
+            return write_id_file(blocks(), vocab, normalizer, directory, sentence_end_id)
+        lookup = np.fromiter(map(vocab.index.get, self.words, repeat(vocab.unk_id)), dtype=np.uint32, count=len(self.words))
+        staged = IdFile.open(self.staged)
+        with IdFileWriter(directory, sentence_end_id) as writer:
+            for first, last in _sentence_chunks(staged.offsets, REMAP_CHUNK_TOKENS):
+                start, stop = int(staged.offsets[first]), int(staged.offsets[last])
+                writer.append(lookup[np.asarray(staged.ids[start:stop])], np.diff(staged.offsets[first : last + 1]))
+        del staged
+        shutil.rmtree(self.staged)
+        self.staged = None
+        return IdFile.open(directory)
+
+
+def count_and_stage(
+    blocks: Iterable[TokenizedCorpus],
+    normalizer: Normalizer,
+    max_count_table: Optional[int],
+    directory: Union[str, Path],
+    *,
+    source: str,
+    what: str = "--paths.train",
+) -> StagedCorpus:
+    """Count normalized words and stage provisional ids in ``directory``, in one pass over ``blocks``.
+
+    The counts equal :func:`..counting.count_corpus`'s (same pruning, same
+    errors and warning naming ``source`` and ``what``).
+    """
+    directory = Path(directory)
+    cache = ProvisionalIds(normalizer, max_count_table)
+    counts = np.zeros(1 << 10, dtype=np.int64)
+    n_tokens = n_sentences = 0
+    stream: Iterator[TokenizedCorpus] = iter(blocks)
+    overflow = False
+    with IdFileWriter(directory) as writer:
+        for block in stream:
+            ids = cache.encode(block.tokens)
+            writer.append(ids, block.lengths)
+            n_words = len(cache.words)
+            if n_words > len(counts):
+                counts = np.concatenate([counts, np.zeros(max(n_words, 2 * len(counts)) - len(counts), dtype=np.int64)])
+            counts[:n_words] += np.bincount(ids, minlength=n_words)
+            n_tokens += len(block)
+            n_sentences += block.n_sentences
+            if max_count_table is not None and n_words > max_count_table:
+                overflow = True
+                break
+    table = dict(zip(cache.words, counts[: len(cache.words)].tolist()))
+    counted = CorpusCounts(counts=table, n_tokens=n_tokens, n_sentences=n_sentences)
+    if overflow:
+        del cache, table
+        shutil.rmtree(directory)
+        counted = count_blocks(stream, normalizer, max_count_table, start=counted)
+        return StagedCorpus(checked_counts(counted, max_count_table, source=source, what=what), [], None)
+    return StagedCorpus(checked_counts(counted, max_count_table, source=source, what=what), cache.words, directory)
+
+
+def _sentence_chunks(offsets: np.ndarray, chunk_tokens: int) -> Iterator[tuple]:
+    """``(first, last)`` sentence ranges of about ``chunk_tokens`` tokens (at least one sentence each)."""
+    n_sentences = len(offsets) - 1
+    first = 0
+    while first < n_sentences:
+        last = int(np.searchsorted(offsets, int(offsets[first]) + chunk_tokens, side="right")) - 1
+        last = min(max(last, first + 1), n_sentences)
+        yield first, last
+        first = last

@@ -1,0 +1,116 @@
+"""The one text pass (count + staged ids, then a binary remap) gives what the two text passes gave."""
+import numpy as np
+import pytest
+
+from spacy_elmo_w2v.corpus import iter_corpus_blocks
+from spacy_elmo_w2v.counting import count_blocks
+from spacy_elmo_w2v.errors import UserInputError
+from spacy_elmo_w2v.idfile import write_id_file
+from spacy_elmo_w2v.normalize import PTBNormalizer
+from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
+from spacy_elmo_w2v.staging import ProvisionalIds, count_and_stage
+from spacy_elmo_w2v.vocab import Vocabulary
+
+from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES
+
+
+def _mixed_corpus(path, n_lines=2000, seed=0):
+    """Lines with case variants, numbers in several spellings and many rare (later OOV) words."""
+    rng = np.random.default_rng(seed)
+    common = ["The", "the", "THE", "Stock", "stock", "fell", "N", "1987", "1,987.5", "-0.5", "3/4", "1980s", "U.S."]
+    lines = []
+    for k in range(n_lines):
+        words = [common[i] for i in rng.integers(0, len(common), size=rng.integers(1, 15))]
+        words += [f"rare{rng.integers(0, 5000)}" for _ in range(rng.integers(0, 4))]
+        lines.append(" ".join(words))
+        if k % 97 == 0:
+            lines.append("   ")  # blank lines are skipped
+    path.write_text("\n".join(lines) + "\n", encoding="utf8")
+    return path
+
+
+def _two_pass(path, normalizer, tmp_path, max_count_table=None, sentence_end_id=None, min_count=2):
+    counted = count_blocks(iter_corpus_blocks(path, block_bytes=2048), normalizer, max_count_table)
+    vocab = Vocabulary.build(counted.counts, min_count=min_count, specials=("<unk>", "<eos>"))
+    end = None if sentence_end_id is None else vocab.index[sentence_end_id]
+    ids = write_id_file(iter_corpus_blocks(path, block_bytes=2048), vocab, normalizer, tmp_path / "two", end)
+    return counted, vocab, ids
+
+
+def _one_pass(path, normalizer, tmp_path, vocab, max_count_table=None, sentence_end_id=None):
+    staged = count_and_stage(
+        iter_corpus_blocks(path, block_bytes=2048), normalizer, max_count_table, tmp_path / "stage", source=str(path)
+    )
+    end = None if sentence_end_id is None else vocab.index[sentence_end_id]
+    blocks = lambda: iter_corpus_blocks(path, block_bytes=2048)  # noqa: E731
+    return staged, staged.write_ids(tmp_path / "one", vocab, blocks, normalizer, end)
+
+
+@pytest.mark.parametrize("sentence_end", [None, "<eos>"], ids=["skipgram", "lm-eos"])
+def test_one_pass_ids_equal_two_pass_ids_exactly(tmp_path, sentence_end):
+    path = _mixed_corpus(tmp_path / "c.txt")
+    normalizer = PTBNormalizer()
+    counted, vocab, two = _two_pass(path, normalizer, tmp_path, sentence_end_id=sentence_end)
+    staged, one = _one_pass(path, normalizer, tmp_path, vocab, sentence_end_id=sentence_end)
+    assert staged.counted.counts == counted.counts
+    assert (staged.counted.n_tokens, staged.counted.n_sentences) == (counted.n_tokens, counted.n_sentences)
+    assert vocab.unk_id in set(np.asarray(one.ids).tolist())  # OOV words were in the corpus
+    np.testing.assert_array_equal(np.asarray(one.ids), np.asarray(two.ids))
+    np.testing.assert_array_equal(np.asarray(one.offsets), np.asarray(two.offsets))
+
+
+def test_staged_ids_are_deleted_once_remapped(tmp_path):
+    path = _mixed_corpus(tmp_path / "c.txt", n_lines=200)
+    normalizer = PTBNormalizer()
+    _, vocab, _ = _two_pass(path, normalizer, tmp_path)
+    staged, _ = _one_pass(path, normalizer, tmp_path, vocab)
+    assert staged.staged is None and not (tmp_path / "stage").exists()
+
+
+def test_a_pruned_count_falls_back_to_a_second_text_pass_with_the_same_ids(tmp_path, capsys):
+    path = _mixed_corpus(tmp_path / "c.txt", n_lines=3000)
+    normalizer = PTBNormalizer()
+    counted, vocab, two = _two_pass(path, normalizer, tmp_path, max_count_table=300, min_count=1)
+    assert counted.pruned
+    staged, one = _one_pass(path, normalizer, tmp_path, vocab, max_count_table=300)
+    assert staged.counted.counts == counted.counts
+    assert (staged.counted.n_prunes, staged.counted.min_reduce) == (counted.n_prunes, counted.min_reduce)
+    np.testing.assert_array_equal(np.asarray(one.ids), np.asarray(two.ids))
+    out = capsys.readouterr().out
+    assert "max_count_table=300" in out and "read a second time" in out
+
+
+def test_the_normalizer_runs_once_per_distinct_raw_token_for_the_whole_run(tmp_path):
+    path = _mixed_corpus(tmp_path / "c.txt")
+    calls = []
+
+    def normalizer(word):
+        calls.append(word)
+        return word.lower()
+
+    blocks = list(iter_corpus_blocks(path, block_bytes=2048))
+    assert len(blocks) > 5
+    count_and_stage(blocks, normalizer, None, tmp_path / "stage", source=str(path))
+    assert sorted(calls) == sorted({t for b in blocks for t in b.tokens})
+
+
+def test_a_bounded_raw_token_cache_gives_the_same_ids():
+    tokens = [f"w{i % 50}" for i in range(1000)] + [f"W{i % 50}" for i in range(1000)]
+    unbounded, bounded = ProvisionalIds(str.lower), ProvisionalIds(str.lower, max_entries=10)
+    expected = np.concatenate([unbounded.encode(tokens[i : i + 100]) for i in range(0, len(tokens), 100)])
+    got = np.concatenate([bounded.encode(tokens[i : i + 100]) for i in range(0, len(tokens), 100)])
+    np.testing.assert_array_equal(got, expected)
+    assert len(bounded.cache) <= 10 + 100 and bounded.words == unbounded.words == [f"w{i}" for i in range(50)]
+
+
+def test_an_empty_corpus_is_the_usual_error(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("\n  \n", encoding="utf8")
+    with pytest.raises(UserInputError, match="contains no tokens"):
+        count_and_stage(iter_corpus_blocks(path), PTBNormalizer(), None, tmp_path / "stage", source=str(path))
+
+
+def test_pretrain_skipgram_leaves_no_staged_ids_beside_the_output(tmp_path, toy_corpus_path):
+    overrides = {"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "pretrain.max_epochs": 1}
+    pretrain_skipgram(CONFIGS / "skipgram.cfg", tmp_path / "out", overrides=overrides, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
