@@ -2,17 +2,22 @@
 
     python benchmarks/elmo_step_profile.py --rows 64 [--steps 40]                        # 1 process
     torchrun --standalone --nproc-per-node 2 benchmarks/elmo_step_profile.py --rows 32     # 2 processes
-        [--no-sync] [--ddp ours|search-unused]
+        [--no-sync] [--ddp ours|search-unused] [--hook none|fp16]
 
 The CPU preset biLM (configs/elmo.cfg) over the first ``--sentences`` lines
 of PTB train, built the way ``pretrain-elmo`` builds it; each step is the
 training loop's step, timed phase by phase (median milliseconds over
 ``--steps`` steps after ``--warmup``): reading the batch, forward, backward
 (with DDP this includes waiting for the gradient all-reduce), clipping,
-Adam. ``--no-sync`` runs DDP's ``no_sync()`` (no all-reduce: what the step
+Adam, the whole step, and ``cpu``: the CPU time the process spent on the
+step (all its threads, gloo's included), which, unlike the wall times, does
+not grow when other work on the machine takes the cores away. ``--no-sync`` runs DDP's ``no_sync()`` (no all-reduce: what the step
 costs without communication, with the other process competing for the
 cores); ``--ddp search-unused`` runs DDP as it ran before, searching the
-graph for unused parameters after every forward. Run with
+graph for unused parameters after every forward; ``--hook fp16`` registers
+torch's ``fp16_compress_hook`` (the gradients travel in 16 bits; its bf16
+twin needs NCCL). ``tokens_per_cpu_s``: training tokens per second of one
+process's CPU time, what N processes on N free cores would each reach. Run with
 ``OMP_NUM_THREADS=1``; rank 0 prints one JSON line.
 """
 import argparse
@@ -75,6 +80,7 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=4000)
     parser.add_argument("--no-sync", action="store_true")
     parser.add_argument("--ddp", choices=["ours", "search-unused"], default="ours")
+    parser.add_argument("--hook", choices=["none", "fp16"], default="none")
     args = parser.parse_args()
 
     import numpy as np
@@ -88,16 +94,19 @@ def main() -> None:
     with process_group("cpu") as group, tempfile.TemporaryDirectory() as tmp:
         bilm, ids = build(args.sentences, Path(tmp)) if group.is_main else (None, None)
         bilm, ids = group.from_main(lambda: (bilm, np.asarray(ids)))  # the same model and stream on every rank
-        device = torch.device("cpu")
         forward = wrap(bilm, group, args.ddp)
+        if args.hook != "none" and group.is_distributed:
+            from torch.distributed.algorithms.ddp_comm_hooks import default_hooks
+
+            forward.register_comm_hook(None, getattr(default_hooks, f"{args.hook}_compress_hook"))
         shard = stream_shard(ids, args.rows * group.world_size, group.rank, group.world_size)
         optimizer = torch.optim.Adam(bilm.parameters(), lr=0.002)
-        phases = {k: [] for k in ("batch", "forward", "backward", "clip", "adam", "step")}
+        phases = {k: [] for k in ("batch", "forward", "backward", "clip", "adam", "step", "cpu")}
         batches = stream_batches(shard, args.rows, args.bptt)
         fwd_state = bwd_state = None
         bilm.train()
         for i in range(args.warmup + args.steps):
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             batch = next(batches)
             t1 = time.perf_counter()
             with forward.no_sync() if args.no_sync and group.is_distributed else nullcontext():
@@ -109,14 +118,15 @@ def main() -> None:
             torch.nn.utils.clip_grad_norm_(bilm.parameters(), 1.0)
             t4 = time.perf_counter()
             optimizer.step()
-            t5 = time.perf_counter()
+            t5, c5 = time.perf_counter(), time.process_time()
             fwd_state, bwd_state = _detach(out.fwd_state), _detach(out.bwd_state)
             if i >= args.warmup:
-                for k, v in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t5 - t0)):
+                for k, v in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t5 - t0, c5 - c0)):
                     phases[k].append(1e3 * v)
         row = {k: round(statistics.median(v), 1) for k, v in phases.items()}
-        row.update(processes=group.world_size, rows=args.rows, no_sync=args.no_sync, ddp=args.ddp,
+        row.update(processes=group.world_size, rows=args.rows, no_sync=args.no_sync, ddp=args.ddp, hook=args.hook,
                    tokens_per_s=round(group.world_size * args.rows * args.bptt / (statistics.median(phases["step"]) / 1e3)),
+                   tokens_per_cpu_s=round(args.rows * args.bptt / (statistics.median(phases["cpu"]) / 1e3)),
                    params=sum(p.numel() for p in bilm.parameters()), load=os.getloadavg()[0])
         group.barrier()
         if group.is_main:

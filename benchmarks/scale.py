@@ -42,6 +42,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -96,15 +97,16 @@ def run_elmo(corpus: Path, dev: Path, vocab: int, minutes: float, out: Path, env
     r = measure(cmd, env)
     history = json.loads((out / "meta.json").read_text())["elmo"]["history"][-1]
     found = re.search(r"vocabulary ([\d,]+)", r["output"])
+    threads = re.search(r"\((\d+) thread\(s\) each\)", r["output"])
     r.update(vocab=int(found.group(1).replace(",", "")) if found else None, train_tokens=history["train_tokens"],
-             train_tokens_per_s=round(history["train_tokens_per_second"]))
+             train_tokens_per_s=round(history["train_tokens_per_second"]), threads=int(threads.group(1)) if threads else None)
     return r
 
 
 def report_elmo(case: str, r: Dict) -> Dict:
     row = {"case": case, "impl": "ours pretrain-elmo", "seconds": round(r["seconds"], 2),
            "train_tokens": r["train_tokens"], "train_tokens_per_s": r["train_tokens_per_s"],
-           "rss_mb": round(r["rss_mb"]), "vocab": r["vocab"], "load": os.getloadavg()[0]}
+           "rss_mb": round(r["rss_mb"]), "vocab": r["vocab"], "threads": r["threads"], "load": os.getloadavg()[0]}
     print(json.dumps(row), flush=True)
     return row
 
@@ -206,6 +208,9 @@ def main() -> None:
                         time.sleep(1)
                         r = run_elmo(elmo_train, dev, args.elmo_vocab, args.elmo_minutes, args.work / "out_elmo", default_threads_env())
                     rows.append(report_elmo("elmo-busy" if busy else "elmo-quiet", r))
+            speed = {c: statistics.median(r["train_tokens_per_s"] for r in rows if r["case"] == c) for c in ("elmo-quiet", "elmo-busy")}
+            print(f"ELMo training tokens/s with one busy process: {speed['elmo-busy'] / speed['elmo-quiet']:.0%} of quiet "
+                  f"(medians {speed['elmo-busy']:,.0f} / {speed['elmo-quiet']:,.0f})", flush=True)
             continue
         if case in ("elmo", "elmo-growth"):
             runs = (("elmo", elmo_train),) if case == "elmo" else (("elmo-growth-1x", fifth), ("elmo-growth-5x", five))
