@@ -90,7 +90,7 @@ class StagedCorpus:
     """What the one text pass left: the counts, and the staged provisional ids unless the table was pruned.
 
     counted: normalized word counts and corpus size.
-    words: the normalized word of each provisional id (empty when pruned).
+    words: the normalized word of each provisional id (empty when pruned, and once the ids are written).
     staged: the id file of provisional ids, or None when the second text pass is needed.
     """
 
@@ -113,7 +113,8 @@ class StagedCorpus:
     ) -> IdFile:
         """Write the corpus as ``vocab`` ids to an id file in ``directory`` and open it.
 
-        From the staged ids in one binary pass (then deleted), or, after a
+        From the staged ids in one binary pass (then deleted, with
+        ``words``), or, after a
         pruned count, by reading ``blocks()`` again. sentence_end_id: as for
         :func:`..idfile.write_id_file`.
         """
@@ -132,7 +133,7 @@ class StagedCorpus:
                 writer.append(lookup[np.asarray(staged.ids[start:stop])], np.diff(staged.offsets[first : last + 1]))
         del staged
         shutil.rmtree(self.staged)
-        self.staged = None
+        self.staged, self.words = None, []  # what the run holds while training: not the provisional words
         return IdFile.open(directory)
 
 

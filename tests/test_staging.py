@@ -59,12 +59,15 @@ def test_one_pass_ids_equal_two_pass_ids_exactly(tmp_path, sentence_end):
     np.testing.assert_array_equal(np.asarray(one.offsets), np.asarray(two.offsets))
 
 
-def test_staged_ids_are_deleted_once_remapped(tmp_path):
+def test_staged_ids_and_provisional_words_are_dropped_once_remapped(tmp_path):
     path = _mixed_corpus(tmp_path / "c.txt", n_lines=200)
     normalizer = PTBNormalizer()
     _, vocab, _ = _two_pass(path, normalizer, tmp_path)
-    staged, _ = _one_pass(path, normalizer, tmp_path, vocab)
+    staged = count_and_stage(iter_corpus_blocks(path, block_bytes=2048), normalizer, None, tmp_path / "stage", source=str(path))
+    assert len(staged.words) > len(vocab) and (tmp_path / "stage").exists()
+    staged.write_ids(tmp_path / "one", vocab, lambda: iter_corpus_blocks(path), normalizer)
     assert staged.staged is None and not (tmp_path / "stage").exists()
+    assert staged.words == []  # a training run does not hold every word type of the corpus
 
 
 def test_a_pruned_count_falls_back_to_a_second_text_pass_with_the_same_ids(tmp_path, capsys):
