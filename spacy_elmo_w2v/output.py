@@ -146,14 +146,27 @@ def atomic_output_dir(output_dir: Union[str, Path], overwrite: bool = False, kee
     os.replace(tmp, output_dir)
 
 
+def staging_path(output_dir: Union[str, Path]) -> Path:
+    """Where a run for ``output_dir`` stages what it builds before its output exists:
+    ``<OUTPUT_DIR>.partial.staging``, beside the output (same file system)."""
+    partial = partial_dir(output_dir)
+    return partial.with_name(partial.name + ".staging")
+
+
 @contextmanager
 def staging_dir(output_dir: Union[str, Path]) -> Iterator[Path]:
-    """Yield a new scratch directory beside ``output_dir`` (same file system), deleted on exit.
+    """Yield an empty scratch directory, :func:`staging_path`, deleted on exit (failed runs too).
 
     For what a run builds before its output directory exists (the staged ids
-    of :mod:`spacy_elmo_w2v.staging`); a failed run leaves nothing behind.
+    of :mod:`spacy_elmo_w2v.staging`, 4 bytes per corpus token). What a
+    killed run left there is deleted first, and the run says so.
     """
-    parent = Path(output_dir).parent
-    parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=partial_dir(output_dir).name + ".staging-", dir=parent) as tmp:
-        yield Path(tmp)
+    path = staging_path(output_dir)
+    if path.exists():
+        msg.info(f"Deleting {path}, left by an interrupted run")
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -7,6 +7,7 @@ from spacy_elmo_w2v.counting import count_blocks
 from spacy_elmo_w2v.errors import UserInputError
 from spacy_elmo_w2v.idfile import write_id_file
 from spacy_elmo_w2v.normalize import PTBNormalizer
+from spacy_elmo_w2v.output import staging_dir, staging_path
 from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
 from spacy_elmo_w2v.staging import ProvisionalIds, count_and_stage
 from spacy_elmo_w2v.vocab import Vocabulary
@@ -117,3 +118,21 @@ def test_pretrain_skipgram_leaves_no_staged_ids_beside_the_output(tmp_path, toy_
     overrides = {"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "pretrain.max_epochs": 1}
     pretrain_skipgram(CONFIGS / "skipgram.cfg", tmp_path / "out", overrides=overrides, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_run_deletes_what_a_killed_run_staged_beside_its_output(tmp_path, toy_corpus_path, capsys):
+    leftover = staging_path(tmp_path / "out")
+    leftover.mkdir()
+    (leftover / "ids.u32").write_bytes(b"\0" * 64)  # a killed run's staged ids
+    overrides = {"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "pretrain.max_epochs": 1}
+    pretrain_skipgram(CONFIGS / "skipgram.cfg", tmp_path / "out", overrides=overrides, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert f"Deleting {leftover}, left by an interrupted run" in " ".join(capsys.readouterr().out.split())  # wasabi wraps lines
+
+
+def test_the_staging_directory_is_deleted_when_the_run_fails(tmp_path):
+    with pytest.raises(RuntimeError, match="training failed"):
+        with staging_dir(tmp_path / "out") as stage:
+            (stage / "ids.u32").write_bytes(b"\0" * 64)
+            raise RuntimeError("training failed")
+    assert not stage.exists() and list(tmp_path.iterdir()) == []
