@@ -5,6 +5,11 @@ Modes:
   ``full`` or ``adaptive`` softmax) through DDP, each rank on its shard of a
   fixed id stream (with the adaptive head, rank 1's shard has no word of
   the tail cluster); rank 0 saves the weights to OUT.
+- ``exchange OUT DENSE_ABOVE``: the skip-gram exchange
+  (:class:`SummedUpdates`, every 2 steps, ``DENSE_ABOVE`` ``0`` for whole
+  tables, ``1`` for moved rows) over 9 steps in which each rank
+  moves random rows of two tables by random amounts (:func:`exchange_moves`);
+  rank r saves its tables to ``OUT.r``.
 - ``crash-elmo|hang-elmo CONFIG OUTPUT_DIR TIMEOUT OVERRIDES...``: pretrain-elmo
   where rank 1 raises (crash) or stops answering (hang) in its first dev
   evaluation.
@@ -70,6 +75,38 @@ def ddp_step(out_path: str, head: str, steps: str) -> None:
         group.barrier()
 
 
+EXCHANGE_STEPS, EXCHANGE_SHAPES = 9, ((40, 3), (25, 2))
+
+
+def exchange_moves(rank: int):
+    """Rank ``rank``'s moves: per step, per table, (rows, amounts); rows may repeat."""
+    g = torch.Generator().manual_seed(100 + rank)
+    steps = []
+    for _ in range(EXCHANGE_STEPS):
+        steps.append([
+            (rows, torch.randn(len(rows), width, generator=g))
+            for n, width in EXCHANGE_SHAPES
+            for rows in [torch.randint(0, n, (int(torch.randint(1, n // 3, (1,), generator=g)),), generator=g)]
+        ])
+    return steps
+
+
+def exchange(out_path: str, dense_above: str) -> None:
+    from spacy_elmo_w2v.skipgram.sync import SummedUpdates
+
+    with process_group("cpu", timeout_s=60) as group:
+        tables = [torch.zeros(shape) for shape in EXCHANGE_SHAPES]
+        sync = SummedUpdates(tables, every=2, group=group, dense_above=float(dense_above))
+        sync.start_epoch(EXCHANGE_STEPS)
+        for k, moves in enumerate(exchange_moves(group.rank), 1):
+            for table, (rows, amounts) in zip(tables, moves):
+                table.index_add_(0, rows, amounts)
+            sync.after_step(k, [rows for rows, _ in moves])
+        sync.end_epoch()
+        torch.save(tables, f"{out_path}.{group.rank}")
+        group.barrier()
+
+
 def failing_elmo(mode: str, config: str, output_dir: str, timeout: str, *overrides: str) -> None:
     import spacy_elmo_w2v.elmo.train as train
     from spacy_elmo_w2v.config import parse_overrides
@@ -89,5 +126,7 @@ if __name__ == "__main__":
     mode, *args = sys.argv[1:]
     if mode == "ddp-step":
         ddp_step(*args)
+    elif mode == "exchange":
+        exchange(*args)
     else:
         failing_elmo(mode, *args)

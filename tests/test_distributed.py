@@ -110,6 +110,23 @@ def test_ddp_steps_equal_one_process_when_a_rank_has_no_target_in_an_adaptive_cl
         torch.testing.assert_close(ddp[name], value, rtol=1e-5, atol=1e-6, msg=name)
 
 
+@pytest.mark.parametrize("dense_above", ["0", "1"], ids=["whole-tables", "moved-rows"])
+def test_skipgram_exchange_leaves_every_rank_the_sum_of_all_moves_to_the_bit(dense_above, tmp_path):
+    from . import _dist_worker as worker
+
+    result = torchrun([str(WORKER), "exchange", str(tmp_path / "tables"), dense_above])
+    assert result.returncode == 0, result.stderr[-3000:]
+    rank0, rank1 = (torch.load(tmp_path / f"tables.{r}") for r in (0, 1))
+    expected = [torch.zeros(shape) for shape in worker.EXCHANGE_SHAPES]
+    for rank in (0, 1):
+        for moves in worker.exchange_moves(rank):
+            for table, (rows, amounts) in zip(expected, moves):
+                table.index_add_(0, rows, amounts)
+    for mine, theirs, want in zip(rank0, rank1, expected):
+        assert torch.equal(mine, theirs)  # one model on every rank
+        torch.testing.assert_close(mine, want, rtol=1e-5, atol=1e-5)  # nothing lost, nothing counted twice
+
+
 def test_two_process_skipgram_writes_a_pipeline_as_good_as_one_process(toy_corpus_path, tmp_path):
     overrides = {"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "pretrain.sync_every": 4}
     out = tmp_path / "sg2"
