@@ -65,13 +65,19 @@ def sgd_steps(bilm, forward, ids, rows: int, steps: int) -> None:
 def ddp_step(out_path: str, head: str, steps: str) -> None:
     from spacy_elmo_w2v.elmo.objective import StreamObjective
 
-    with process_group("cpu", timeout_s=60) as group:
+    def train_and_save(group) -> None:
+        # the DDP wrapper lives only in here: it is gone before the process group is
+        # destroyed, as in pretrain-elmo (one still holding gloo work at interpreter exit
+        # can abort the process)
         bilm = tiny_bilm(head)
         forward = data_parallel(StreamObjective(bilm, every_parameter=True), torch.device("cpu"), group)
         shard = stream_shard(step_stream(head), STEP_ROWS, group.rank, group.world_size)
         sgd_steps(bilm, forward, shard, STEP_ROWS // group.world_size, int(steps))
         if group.is_main:
             torch.save(bilm.state_dict(), out_path)
+
+    with process_group("cpu", timeout_s=60) as group:
+        train_and_save(group)
         group.barrier()
 
 
