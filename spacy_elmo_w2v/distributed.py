@@ -253,9 +253,8 @@ def shard_range(n_items: int, rank: int, world_size: int, align: int = 1) -> Tup
 
     Every rank gets the same number of positions, a multiple of ``align``
     (so the loops run the same number of steps on every rank); the tail of
-    fewer than ``world_size * align`` positions is read by no rank. Today
-    the positions index the in-memory id array; a memory-mapped corpus is
-    sliced the same way.
+    fewer than ``world_size * align`` positions is read by no rank. The
+    positions index an id array, in memory or read from an id file on demand.
     """
     if not 0 <= rank < world_size:
         raise ValueError(f"rank {rank} is not in 0..{world_size - 1}")

@@ -41,7 +41,7 @@ def write_lm_id_file(
 ) -> np.ndarray:
     """Write the LM id stream (``<eos>`` after each sentence) to an id file in ``directory``.
 
-    Returns its ids as a read-only memory map: the same stream :func:`stream_ids`
-    gives, without holding the corpus in memory.
+    Returns its ids, read from the file on demand (:class:`..idfile.DiskArray`): the
+    same stream :func:`stream_ids` gives, without holding the corpus in memory.
     """
     return write_id_file(blocks, vocab, normalizer, directory, sentence_end_id=vocab.index[EOS]).ids

@@ -301,11 +301,17 @@ def _train_and_save(
 
     if next(iter_corpus_blocks(settings.dev, lang, what="--paths.dev"), None) is None:  # reads one block
         raise empty_corpus_error(settings.dev, "--paths.dev")
-    staged: List[StagedCorpus] = []  # rank 0's text pass, when it counts
+    staged: Optional[StagedCorpus] = None  # rank 0's text pass, when it counts
+
+    def counted_vocab() -> Vocabulary:
+        nonlocal staged
+        vocab, staged = _count_vocab(train_blocks(), pipe, settings, stage / LM_IDS_DIR)
+        return vocab  # the staged ids stay on rank 0
+
     if checkpoint is not None:
         vocab = Vocabulary.from_dict(checkpoint["vocab"])
     else:
-        vocab = group.from_main(lambda: _count_vocab(train_blocks(), pipe, settings, stage / LM_IDS_DIR, staged))
+        vocab = group.from_main(counted_vocab)
 
     # The component builds the biLM over the vocabulary (on resume, the checkpoint's
     # vocabulary; its weights replace the fresh ones below); the loop trains it.
@@ -436,26 +442,26 @@ def _states_to(states: Any, device: torch.device) -> Any:
     return tuple(None if st is None else [(h.detach().to(device), c.detach().to(device)) for h, c in st] for st in states)
 
 
-def _count_vocab(blocks, pipe, settings: TrainingSettings, stage: Path, staged: List[StagedCorpus]) -> Vocabulary:
-    """The text pass over the training corpus (counts, and ids staged in ``stage``, appended
-    to ``staged``): the LM vocabulary, in bounded memory."""
-    staged.append(count_and_stage(blocks, pipe.normalizer, settings.max_count_table, stage, source=str(settings.train)))
-    counts = staged[-1].take_counts()
-    return pipe.vocabulary_from_counts(counts, max_size=settings.max_vocab_size, source=str(settings.train))
+def _count_vocab(blocks, pipe, settings: TrainingSettings, stage: Path) -> Tuple[Vocabulary, StagedCorpus]:
+    """The text pass over the training corpus, in bounded memory: the LM vocabulary, and
+    the corpus's ids staged in ``stage``."""
+    staged = count_and_stage(blocks, pipe.normalizer, settings.max_count_table, stage, source=str(settings.train))
+    vocab = pipe.vocabulary_from_counts(staged.take_counts(), max_size=settings.max_vocab_size, source=str(settings.train))
+    return vocab, staged
 
 
 def _lm_id_streams(
     tmp: Path, train_blocks, vocab: Vocabulary, pipe, settings: TrainingSettings, lang: str, group: ProcessGroup,
-    staged: List[StagedCorpus],
+    staged: Optional[StagedCorpus],
 ):
-    """The train and dev LM id streams as memory maps of id files that rank 0 writes once in ``tmp``
-    (the training stream from the ids ``staged`` by the text pass, when there are any)."""
+    """The train and dev LM id streams, read from the id files that rank 0 writes once in ``tmp``
+    (the training stream from the ids ``staged`` by the text pass when it ran, else from the text)."""
     train_dir, dev_dir = tmp / LM_IDS_DIR / "train", tmp / LM_IDS_DIR / "dev"
-    if group.is_main and staged:
-        staged[0].write_ids(train_dir, vocab, train_blocks, pipe.normalizer, sentence_end_id=vocab.index[EOS])
-    elif group.is_main:
-        write_lm_id_file(train_blocks(), vocab, pipe.normalizer, train_dir)
     if group.is_main:
+        if staged is not None:
+            staged.write_ids(train_dir, vocab, train_blocks, pipe.normalizer, sentence_end_id=vocab.index[EOS])
+        else:
+            write_lm_id_file(train_blocks(), vocab, pipe.normalizer, train_dir)
         dev_blocks = iter_corpus_blocks(settings.dev, lang, what="--paths.dev")
         write_lm_id_file(dev_blocks, vocab, pipe.normalizer, dev_dir)
     group.barrier()
