@@ -91,8 +91,8 @@ def check_output_dir(output_dir: Union[str, Path], overwrite: bool = False) -> P
     Raises :class:`UserInputError` when OUTPUT_DIR is the current directory
     or one that contains it, is a file, exists without ``overwrite``, exists
     but was not written by us (``overwrite`` never deletes such a directory),
-    has a ``.partial`` path holding something of someone else's, or lies in a
-    directory that cannot be written.
+    has a ``.partial`` or ``.partial.staging`` path holding something of
+    someone else's, or lies in a directory that cannot be written.
     """
     output_dir = Path(output_dir)
     resolved, cwd = output_dir.resolve(), Path.cwd().resolve()
@@ -119,6 +119,7 @@ def check_output_dir(output_dir: Union[str, Path], overwrite: bool = False) -> P
             f"{tmp} exists and was not written by spacy_elmo_w2v, and a run of {output_dir} needs that path "
             f"for its unfinished output. Move it away or choose another OUTPUT_DIR."
         )
+    _check_staging_path(output_dir)
     _check_writable(output_dir)
     return output_dir
 
@@ -153,19 +154,33 @@ def staging_path(output_dir: Union[str, Path]) -> Path:
     return partial.with_name(partial.name + ".staging")
 
 
+def _check_staging_path(output_dir: Path) -> None:
+    """:class:`UserInputError` when :func:`staging_path` holds something that is not a run's leftover."""
+    path = staging_path(output_dir)
+    if path.exists() and not (path.is_dir() and ((path / MARKER).is_file() or _is_empty_dir(path))):
+        raise UserInputError(
+            f"{path} exists and was not written by spacy_elmo_w2v, and a run of {output_dir} needs that path "
+            f"for the ids it stages. Move it away or choose another OUTPUT_DIR."
+        )
+
+
 @contextmanager
 def staging_dir(output_dir: Union[str, Path]) -> Iterator[Path]:
-    """Yield an empty scratch directory, :func:`staging_path`, deleted on exit (failed runs too).
+    """Yield an empty scratch directory, :func:`staging_path` (with :data:`MARKER`), deleted on
+    exit (failed runs too).
 
     For what a run builds before its output directory exists (the staged ids
     of :mod:`spacy_elmo_w2v.staging`, 4 bytes per corpus token). What a
-    killed run left there is deleted first, and the run says so.
+    killed run left there is deleted first, and the run says so; anything
+    else there is refused (:class:`UserInputError`), never deleted.
     """
     path = staging_path(output_dir)
+    _check_staging_path(Path(output_dir))
     if path.exists():
         msg.info(f"Deleting {path}, left by an interrupted run")
         shutil.rmtree(path)
     path.mkdir(parents=True)
+    (path / MARKER).write_text("Written by spacy_elmo_w2v; deleted when the run ends.\n", encoding="utf8")
     try:
         yield path
     finally:

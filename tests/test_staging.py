@@ -7,7 +7,7 @@ from spacy_elmo_w2v.counting import count_blocks
 from spacy_elmo_w2v.errors import UserInputError
 from spacy_elmo_w2v.idfile import write_id_file
 from spacy_elmo_w2v.normalize import PTBNormalizer
-from spacy_elmo_w2v.output import staging_dir, staging_path
+from spacy_elmo_w2v.output import MARKER, staging_dir, staging_path
 from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
 from spacy_elmo_w2v.staging import ProvisionalIds, count_and_stage
 from spacy_elmo_w2v.vocab import Vocabulary
@@ -123,6 +123,7 @@ def test_pretrain_skipgram_leaves_no_staged_ids_beside_the_output(tmp_path, toy_
 def test_a_run_deletes_what_a_killed_run_staged_beside_its_output(tmp_path, toy_corpus_path, capsys):
     leftover = staging_path(tmp_path / "out")
     leftover.mkdir()
+    (leftover / MARKER).write_text("")  # staging_dir marks the directory first
     (leftover / "ids.u32").write_bytes(b"\0" * 64)  # a killed run's staged ids
     overrides = {"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "pretrain.max_epochs": 1}
     pretrain_skipgram(CONFIGS / "skipgram.cfg", tmp_path / "out", overrides=overrides, progress=False)
@@ -136,3 +137,14 @@ def test_the_staging_directory_is_deleted_when_the_run_fails(tmp_path):
             (stage / "ids.u32").write_bytes(b"\0" * 64)
             raise RuntimeError("training failed")
     assert not stage.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_run_refuses_a_staging_path_that_holds_someone_elses_files(tmp_path, toy_corpus_path):
+    foreign = staging_path(tmp_path / "out")
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    overrides = {"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "pretrain.max_epochs": 1}
+    with pytest.raises(UserInputError, match=r"out\.partial\.staging exists and was not written by spacy_elmo_w2v"):
+        pretrain_skipgram(CONFIGS / "skipgram.cfg", tmp_path / "out", overrides=overrides, progress=False)
+    assert (foreign / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [foreign.name]  # nothing else written
