@@ -128,6 +128,7 @@ def iter_corpus_blocks(
         for block in _iter_one(f, lang, block_bytes):
             if len(block):
                 yield block
+            del block  # not held while the next block is read (see _iter_one)
 
 
 def read_corpus(path: PathLike, lang: str = "en", what: str = "--paths.train") -> TokenizedCorpus:
@@ -216,24 +217,36 @@ def _iter_lines(path: Path, block_bytes: int) -> Iterator[List[str]]:
                     f"Re-encode the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 {path.name} > {path.stem}.utf8{path.suffix}`)."
                 ) from None
             n_lines += len(raw)
-            yield text.splitlines()
+            lines = text.splitlines()
+            del raw, data, text  # only the lines are held while the caller works on them
+            yield lines
+            del lines
 
 
 def _iter_one(path: Path, lang: str, block_bytes: int) -> Iterator[TokenizedCorpus]:
+    """The blocks of one file. A block's token strings are the bulk of the memory
+    in use, so no reference to one is kept here while the next is built: with the
+    callers' ``del``, one block is alive at a time, not two."""
     suffix = _format_suffix(path)
     if suffix == ".spacy":
         yield _read_docbin(path, lang)
         return
     line_offset = 0
     for lines in _iter_lines(path, block_bytes):
-        if suffix == ".jsonl":
-            yield _jsonl_block(path, lines, line_offset, lang)
-        else:
-            sentences = [line.split() for line in lines]
-            lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
-            tokens = [t for s in sentences for t in s]
-            yield TokenizedCorpus(tokens, lengths[lengths > 0], str(path))
-        line_offset += len(lines)
+        n_lines = len(lines)
+        block = _jsonl_block(path, lines, line_offset, lang) if suffix == ".jsonl" else _text_block(path, lines)
+        del lines
+        yield block
+        del block
+        line_offset += n_lines
+
+
+def _text_block(path: Path, lines: List[str]) -> TokenizedCorpus:
+    """A block of whitespace-tokenized lines (blank lines are no sentences)."""
+    sentences = [line.split() for line in lines]
+    lengths = np.fromiter(map(len, sentences), dtype=np.int64, count=len(sentences))
+    tokens = [t for s in sentences for t in s]
+    return TokenizedCorpus(tokens, lengths[lengths > 0], str(path))
 
 
 def tokens_of_docs(docs: Iterable) -> Tuple[List[str], np.ndarray]:

@@ -61,6 +61,7 @@ def count_blocks(
             key = normalizer(word)
             counts[key] = counts.get(key, 0) + n
         prune_to_cap(result, max_vocab_size)
+        del block  # not held while the next block is read
     return result
 
 

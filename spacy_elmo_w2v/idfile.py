@@ -172,6 +172,7 @@ def write_id_file(
         for block in blocks:
             to_id = {w: index.get(normalizer(w), unk) for w in set(block.tokens)}
             writer.append(np.fromiter(map(to_id.__getitem__, block.tokens), dtype=np.uint32, count=len(block)), block.lengths)
+            del block, to_id  # not held while the next block is read
     return IdFile.open(directory)
 
 

@@ -1,4 +1,5 @@
-"""An early, clear failure when a corpus is too large to read into memory.
+"""Memory: an early, clear failure when a corpus is too large to read into memory,
+and giving freed memory back to the operating system.
 
 Reading a corpus holds every token as a Python string before it becomes one
 id array: measured at about 15 bytes of memory per byte of text (a 200 MB
@@ -6,7 +7,10 @@ file peaked at 3 GB), more for skip-gram training. Rather than let the
 operating system kill the run half-way, :func:`check_corpus_fits` compares
 that estimate with the memory available before reading starts.
 """
+import ctypes
+import functools
 import os
+import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -56,3 +60,30 @@ def check_corpus_fits(files: Sequence[Path], what: str = "the corpus") -> None:
 
 def _gb(n_bytes: int) -> str:
     return f"{n_bytes / 1e9:.2f} GB"
+
+
+def release_free_memory() -> bool:
+    """Give the memory the C allocator holds free back to the operating system.
+
+    After a phase that made and dropped millions of small objects (counting a
+    corpus) the allocator keeps their memory for reuse; the training that
+    follows allocates large tables instead, so that memory would only swell
+    the run's footprint. Calls glibc's ``malloc_trim(0)``; returns False, and
+    does nothing, where the C library has no such call (macOS, Windows, musl).
+    """
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
+
+
+@functools.lru_cache(maxsize=None)
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None where the process's C library lacks it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except (OSError, TypeError):
+        return None

@@ -1,4 +1,7 @@
 """The one text pass (count + staged ids, then a binary remap) gives what the two text passes gave."""
+import sys
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -9,7 +12,7 @@ from spacy_elmo_w2v.idfile import write_id_file
 from spacy_elmo_w2v.normalize import PTBNormalizer
 from spacy_elmo_w2v.output import MARKER, staging_dir, staging_path
 from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
-from spacy_elmo_w2v.staging import ProvisionalIds, count_and_stage
+from spacy_elmo_w2v.staging import PackedWords, ProvisionalIds, count_and_stage
 from spacy_elmo_w2v.vocab import Vocabulary
 
 from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES
@@ -148,3 +151,47 @@ def test_a_run_refuses_a_staging_path_that_holds_someone_elses_files(tmp_path, t
         pretrain_skipgram(CONFIGS / "skipgram.cfg", tmp_path / "out", overrides=overrides, progress=False)
     assert (foreign / "notes.txt").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == [foreign.name]  # nothing else written
+
+
+def test_packed_words_give_back_exactly_the_words_packed():
+    words = ["the", "", "naïve", "日本", "a\u2028b", "😀x", "N", "the"]
+    packed = PackedWords(words)
+    assert len(packed) == len(words) and list(packed) == words
+    assert [packed[i] for i in range(-len(words), len(words))] == words + words
+    assert packed[2:6] == words[2:6] and packed[::-3] == words[::-3]
+    with pytest.raises(IndexError):
+        packed[len(words)]
+    assert list(PackedWords([])) == []
+
+
+def test_the_vocabulary_of_a_staged_count_equals_the_built_one_and_holds_none_of_the_counted_strings(tmp_path):
+    path = _mixed_corpus(tmp_path / "c.txt")
+    staged = count_and_stage(iter_corpus_blocks(path, block_bytes=2048), PTBNormalizer(), None, tmp_path / "stage", source=str(path))
+    counts = dict(staged.counted.counts)
+    expected = Vocabulary.build(counts, min_count=2, specials=("<unk>", "<eos>"))
+    vocab = staged.vocabulary(lambda c: Vocabulary.build(c, min_count=2, specials=("<unk>", "<eos>")))
+    assert vocab.words == expected.words and vocab.counts.tolist() == expected.counts.tolist()
+    assert vocab.unk_id == expected.unk_id and vocab.index == expected.index
+    assert staged.counted.counts == {}  # handed over, not kept
+    counted_strings = {id(w) for w in counts}
+    assert not any(id(w) in counted_strings for w in vocab.words if len(w) > 1)  # fresh copies (1-char strings are shared by CPython)
+
+
+def test_the_reader_holds_one_block_at_a_time(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("".join(f"t{i} u{i} v{i} w{i}\n" for i in range(40000)), encoding="utf8")
+    tracemalloc.start()
+    try:
+        blocks = iter_corpus_blocks(path, block_bytes=1 << 16)
+        start = tracemalloc.get_traced_memory()[0]
+        block = next(blocks)
+        one_block = sys.getsizeof(block.tokens) + sum(map(sys.getsizeof, block.tokens))
+        del block
+        tracemalloc.reset_peak()
+        for block in blocks:
+            del block  # what a consumer does before asking for the next block
+        peak = tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+    # one block's tokens, plus the lines and sentences they are split from (about 2x); 4x when two are alive
+    assert peak < 2.6 * one_block

@@ -34,6 +34,7 @@ def head_blocks(blocks: Iterable[TokenizedCorpus], max_sentences: Optional[int])
             block = block.head(left) if block.n_sentences > left else block
             left -= block.n_sentences
         yield block
+        del block  # not held while the next block is read
 
 
 def write_lm_id_file(

@@ -446,7 +446,9 @@ def _count_vocab(blocks, pipe, settings: TrainingSettings, stage: Path) -> Tuple
     """The text pass over the training corpus, in bounded memory: the LM vocabulary, and
     the corpus's ids staged in ``stage``."""
     staged = count_and_stage(blocks, pipe.normalizer, settings.max_count_table, stage, source=str(settings.train))
-    vocab = pipe.vocabulary_from_counts(staged.take_counts(), max_size=settings.max_vocab_size, source=str(settings.train))
+    vocab = staged.vocabulary(
+        partial(pipe.vocabulary_from_counts, max_size=settings.max_vocab_size, source=str(settings.train))
+    )
     return vocab, staged
 
 

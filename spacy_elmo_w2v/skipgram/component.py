@@ -224,12 +224,19 @@ class SkipGramVectors(TrainablePipe):
             min_count_setting=f"components.{self.name}.min_count",
         )
 
-    def initialize_from_vocabulary(self, words: Vocabulary) -> None:
-        """Build fresh tables over ``words`` (the pretraining CLI and :meth:`initialize` both come here)."""
+    def initialize_from_vocabulary(self, words: Vocabulary, *, defer_vectors: bool = False) -> None:
+        """Build fresh tables over ``words`` (the pretraining CLI and :meth:`initialize` both come here).
+
+        defer_vectors: leave ``vocab.vectors`` to :meth:`set_trained`. The
+            pretraining CLI has no use for the spaCy table (its keys and strings
+            cost about as much as one more table) until training ends, so it
+            never holds it beside training's working memory.
+        """
         self.words = words
         self.model.set_dim("nV", len(self.words))
         self.model.initialize()
-        self.sync_vectors()
+        if not defer_vectors:
+            self.sync_vectors()
 
     def set_trained(self, module) -> None:
         """Take the weights a training loop produced for :attr:`torch_model` (the

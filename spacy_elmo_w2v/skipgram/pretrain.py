@@ -1,4 +1,5 @@
 """Pretraining skip-gram vectors from a config: read, train, save a pipeline."""
+import functools
 import shutil
 import time
 from contextlib import nullcontext
@@ -12,6 +13,7 @@ from wasabi import msg
 
 from ..config import PRETRAIN_SECTION, load_config, pretrain_section, reject_pretrain_seed, system_seed
 from ..corpus import iter_corpus_blocks
+from ..memory import release_free_memory
 from ..progress import peak_rss_mb
 from ..staging import StagedCorpus, count_and_stage
 from ..device import resolve_device, seed_everything
@@ -109,7 +111,9 @@ def _count_vocabulary(
         iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe.normalizer, settings.max_count_table,
         stage, source=str(train_path),
     )
-    words = pipe.vocabulary_from_counts(staged.take_counts(), max_size=settings.max_vocab_size, source=str(train_path))
+    words = staged.vocabulary(
+        functools.partial(pipe.vocabulary_from_counts, max_size=settings.max_vocab_size, source=str(train_path))
+    )
     c = staged.counted
     return {"n_tokens": c.n_tokens, "n_sentences": c.n_sentences, "n_prunes": c.n_prunes}, words, staged
 
@@ -147,7 +151,7 @@ def _train_and_save(
 
     # One vocabulary, counted on rank 0 and shared; one initial model, rank 0's.
     counted, words = group.from_main(counted_vocabulary)
-    pipe.initialize_from_vocabulary(words)
+    pipe.initialize_from_vocabulary(words, defer_vectors=True)
     group.broadcast_(pipe.torch_model.parameters())
     msg.info(
         f"{counted['n_tokens']:,} tokens in {counted['n_sentences']:,} sentences; "
@@ -197,6 +201,7 @@ def _train_and_save(
         log = train(id_file, tmp / METRICS_FILE)
         del id_file
         shutil.rmtree(ids_dir)
+        release_free_memory()  # training's working memory, before the vectors table is built
         pipe.set_trained(model)
         msg.good(
             f"Trained {settings.max_epochs} epochs in {log.seconds:.1f}s "
