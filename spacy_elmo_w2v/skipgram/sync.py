@@ -60,6 +60,9 @@ class SummedUpdates:
         # and which rows this rank moved since
         self._base = [t.detach().clone() for t in self.tensors] if group.is_distributed else []
         self._moved = [t.new_zeros(t.shape[0], dtype=torch.uint8) for t in self._base]
+        # the moves of the tables summed whole go into one buffer, for one all-reduce without allocations
+        self._moves = torch.empty(sum(t.numel() for t in self._base), dtype=self.tensors[0].dtype,
+                                  device=self.tensors[0].device) if self._base else None
 
     def start_epoch(self, n_batches: int) -> None:
         """Agree on the number of batches every rank runs in this chunk (one tiny collective)."""
@@ -85,13 +88,16 @@ class SummedUpdates:
 
         flags = self.group.all_reduce_(torch.cat(self._moved), dist.ReduceOp.MAX)  # rows any rank moved
         start = 0
+        whole = []  # (tensor, base, its moves: a view of the buffer)
+        used = 0
         for tensor, base, moved in zip(self.tensors, self._base, self._moved):
             rows = flags[start : start + len(moved)].nonzero().squeeze(1)
             start += len(moved)
             if len(rows) > self.dense_above * len(tensor):
-                delta = self.group.all_reduce_(tensor.sub(base))
-                base.add_(delta)
-                tensor.copy_(base)  # in place: the optimizer holds these very tensors
+                delta = self._moves[used : used + tensor.numel()].view_as(tensor)
+                torch.sub(tensor, base, out=delta)
+                whole.append((tensor, base, delta))
+                used += tensor.numel()
                 self.rows_exchanged += len(tensor)
             elif len(rows):
                 delta = self.group.all_reduce_(tensor.index_select(0, rows).sub_(base.index_select(0, rows)))
@@ -100,4 +106,9 @@ class SummedUpdates:
                 tensor.index_copy_(0, rows, agreed)
                 self.rows_exchanged += len(rows)
             moved.zero_()
+        if whole:
+            self.group.all_reduce_(self._moves[:used])
+            for tensor, base, delta in whole:
+                base.add_(delta)
+                tensor.copy_(base)  # in place: the optimizer holds these very tensors
         self.n_exchanges += 1
