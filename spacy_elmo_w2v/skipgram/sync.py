@@ -3,7 +3,7 @@
 Every rank trains its own copy of the two embedding tables, with its own
 optimizer state, on its shard of the corpus. Every ``every`` steps each rank
 takes what its tables moved since the last exchange, the ranks sum those
-moves (one all-reduce per table), and every rank sets its tables to the last
+moves (all-reduces), and every rank sets its tables to the last
 common value plus the sum. A word that only one rank saw gets that rank's
 whole move, a word every rank saw gets all of their moves, as if the ranks
 had run one after the other on slightly stale tables: the lock-free updates
@@ -18,13 +18,14 @@ moved since the last exchange (an all-reduce of one byte per row), then sum
 the moves of those rows only, so an exchange costs what the steps touched,
 not the vocabulary (with a million words a few steps touch a few percent of
 the rows). When most rows moved (small vocabularies such as PTB's), the
-whole tables are summed instead, which is cheaper than selecting rows.
+whole tables are summed instead (one all-reduce of one buffer holding both
+tables' moves), which is cheaper than selecting rows.
 Exchanging every step moves at most the bytes of an all-reduce of dense
 gradients; every K steps divides that by K. The README's distributed section
 has the measured trade-off. The hooks are called by the one training loop
 (:func:`.train.train_skipgram`); with one process they do nothing.
 """
-from typing import Iterable, List, Sequence
+from typing import Iterable, List, Optional, Sequence
 
 import torch
 
@@ -60,9 +61,9 @@ class SummedUpdates:
         # and which rows this rank moved since
         self._base = [t.detach().clone() for t in self.tensors] if group.is_distributed else []
         self._moved = [t.new_zeros(t.shape[0], dtype=torch.uint8) for t in self._base]
-        # the moves of the tables summed whole go into one buffer, for one all-reduce without allocations
-        self._moves = torch.empty(sum(t.numel() for t in self._base), dtype=self.tensors[0].dtype,
-                                  device=self.tensors[0].device) if self._base else None
+        # the moves of the tables summed whole go into one buffer, for one all-reduce without allocations;
+        # made the first time a table is summed whole (with a large vocabulary, perhaps never)
+        self._moves: Optional[torch.Tensor] = None
 
     def start_epoch(self, n_batches: int) -> None:
         """Agree on the number of batches every rank runs in this chunk (one tiny collective)."""
@@ -94,6 +95,8 @@ class SummedUpdates:
             rows = flags[start : start + len(moved)].nonzero().squeeze(1)
             start += len(moved)
             if len(rows) > self.dense_above * len(tensor):
+                if self._moves is None:
+                    self._moves = base.new_empty(sum(t.numel() for t in self._base))
                 delta = self._moves[used : used + tensor.numel()].view_as(tensor)
                 torch.sub(tensor, base, out=delta)
                 whole.append((tensor, base, delta))
