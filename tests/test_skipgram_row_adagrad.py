@@ -64,7 +64,9 @@ class _TwoRanks:
             self.rows = tensor.nonzero().squeeze(1)
             return tensor
         self.moves.pop(0)
-        return tensor.add_(theirs if len(tensor) == len(theirs) else theirs[self.rows])
+        if tensor.numel() == theirs.numel():  # whole tables (the exchange may hand them over flattened)
+            return tensor.add_(theirs.reshape(tensor.shape))
+        return tensor.add_(theirs[self.rows])
 
 
 @pytest.mark.parametrize("dense_above", [0.0, 1.0], ids=["whole-tables", "moved-rows"])
