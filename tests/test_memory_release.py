@@ -3,14 +3,7 @@ import numpy as np
 import pytest
 
 from spacy_elmo_w2v.memory import _malloc_trim, release_free_memory
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+from spacy_elmo_w2v.progress import rss_mb
 
 
 @pytest.mark.skipif(_malloc_trim() is None, reason="the C library has no malloc_trim")
@@ -19,9 +12,9 @@ def test_memory_freed_between_live_blocks_goes_back_to_the_system():
     # other one leaves 48 MiB of free pages that the heap keeps until it is trimmed
     blocks = [np.ones(1 << 13) for _ in range(1536)]
     del blocks[::2]
-    before = _rss_mb()
+    before = rss_mb()
     assert release_free_memory() is True
-    assert before - _rss_mb() > 24
+    assert before - rss_mb() > 24
     assert len(blocks) == 768 and float(blocks[-1][0]) == 1.0
 
 
