@@ -38,7 +38,8 @@ def read_settings(config_path: Path = CONFIG) -> Dict:
     comp, training = cfg["components"]["skipgram_vectors"], cfg["pretrain"]
     return dict(
         width=comp["model"]["width"], window=comp["window"], negative=comp["negative"], min_count=comp["min_count"],
-        subsample=comp["subsample"], noise_samples=comp["noise_samples"], epochs=training["max_epochs"],
+        subsample=comp["subsample"], noise_samples=comp["noise_samples"],
+        noise_groups=comp["noise_groups"], epochs=training["max_epochs"],
         batch_size=training["batch_size"], learn_rate=training["learn_rate"], final_learn_rate=training["final_learn_rate"],
     )
 
@@ -65,7 +66,7 @@ def run_ours(sentences: List[List[str]], seed: int, device: str) -> Tuple[float,
     log = train_skipgram(
         model, IdFile(enc.ids, enc.offsets), vocab.counts, drop_id=vocab.unk_id, window=hyper["window"],
         negative=hyper["negative"], subsample=hyper["subsample"], max_epochs=hyper["epochs"],
-        batch_size=hyper["batch_size"], noise_samples=hyper["noise_samples"],
+        batch_size=hyper["batch_size"], noise_samples=hyper["noise_samples"], noise_groups=hyper["noise_groups"],
         learn_rate=hyper["learn_rate"], final_learn_rate=hyper["final_learn_rate"], seed=seed, progress=False,
     )
     seconds = time.perf_counter() - start

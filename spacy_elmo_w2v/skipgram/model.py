@@ -17,7 +17,10 @@ class SGNSBatch:
         each side: the neighbour at offset ``o`` of center ``i`` is
         ``window_words[i + w + o]``.
     context_mask: ``[B, 2w + 1]`` bool, which offsets ``-w..w`` are context words.
-    noise: ``[M]`` noise-word ids shared by the whole batch.
+    noise: ``[G, M]`` noise-word ids. The centers are cut into consecutive
+        groups of ``ceil(B / G)`` (the last may be shorter, and with fewer
+        than G centers some rows go unused); the centers of group ``g`` all
+        score the M noise words of row ``g``.
     negatives_per_pair: K, the number of negatives each (center, context) pair
         stands for.
     """
@@ -143,43 +146,56 @@ def sgns_loss_and_row_grads(w_in: torch.Tensor, w_out: torch.Tensor, batch: SGNS
     """The SGNS loss of a batch and its gradients at the rows it touches: ``(loss, SGNSGrads)``.
 
     Offset ``o`` of all centers is the contiguous slice ``window[w + o : w + o + B]``
-    of the stretch's output vectors. Each center scores all M noise words,
-    weighted by ``n_contexts * K / M``: in expectation the same as K
-    independent negatives per (center, context) pair, as one matrix product
-    (the shared-negatives estimator of Ji et al., 2016). The loss is (sum of
-    positive BCE + weighted negative BCE) / (n_pairs * (1 + K)), comparable to
-    the masked BCE mean of the d2l reference. The work is proportional to the
-    batch, never to the vocabulary.
+    of the stretch's output vectors. Each center scores the M noise words of
+    its group (see :class:`SGNSBatch`), weighted by ``n_contexts * K / M``: in
+    expectation the same as K independent negatives per (center, context)
+    pair, as one batched matrix product (the shared-negatives estimator of Ji
+    et al., 2016, with a noise set per group of centers rather than per
+    batch). The loss is (sum of positive BCE + weighted negative BCE) /
+    (n_pairs * (1 + K)), comparable to the masked BCE mean of the d2l
+    reference. The work is proportional to the batch, never to the vocabulary.
     """
-    centers, window_words, noise = batch.centers, batch.window_words, batch.noise
+    centers, window_words = batch.centers, batch.window_words
     n = centers.shape[0]
     span = batch.context_mask.shape[1]  # 2w + 1
     radius = (span - 1) // 2
     offsets = [j for j in range(span) if j != radius]
+    per_group = -(-n // batch.noise.shape[0])
+    n_groups = -(-n // per_group)  # groups that have centers
+    noise = batch.noise[:n_groups]
+    m = noise.shape[1]
     c = w_in.index_select(0, centers)
     o = w_out.index_select(0, window_words)
-    noise_vecs = w_out.index_select(0, noise)
+    noise_vecs = w_out.index_select(0, noise.reshape(-1))
     windows = o.unfold(0, span, 1)  # [B, d, 2w + 1]: row i holds o[i : i + 2w + 1], a view
     scores = torch.bmm(c.unsqueeze(1), windows).squeeze(1)[:, offsets].t()  # [2w, B]
     mask = batch.context_mask[:, offsets].t().to(c.dtype)
     n_ctx = mask.sum(0)
     dtype = noise_matmul_dtype(c.device, c.dtype)
-    neg_scores = (c.to(dtype) @ noise_vecs.to(dtype).t()).to(c.dtype)  # [B, M]
-    neg_weight = n_ctx * (batch.negatives_per_pair / noise.shape[0])
+    c_groups = _pad_rows(c, n_groups * per_group).to(dtype).view(n_groups, per_group, -1)
+    noise_groups = noise_vecs.to(dtype).view(n_groups, m, -1)
+    neg_scores = torch.bmm(c_groups, noise_groups.transpose(1, 2)).to(c.dtype).view(-1, m)[:n]  # [B, M]
+    neg_weight = n_ctx * (batch.negatives_per_pair / m)
     norm = n_ctx.sum().clamp_min(1.0) * (1 + batch.negatives_per_pair)
     loss = ((F.softplus(-scores) * mask).sum() + (F.softplus(neg_scores).sum(1) * neg_weight).sum()) / norm
     g_pos = torch.sigmoid(-scores).mul_(mask).div_(-norm)  # d loss / d score, [2w, B]
     g_neg = torch.sigmoid(neg_scores).mul_((neg_weight / norm)[:, None])  # [B, M]
-    g_c = (g_neg.to(dtype) @ noise_vecs.to(dtype)).to(c.dtype)
+    g_neg_groups = _pad_rows(g_neg, n_groups * per_group).to(dtype).view(n_groups, per_group, m)
+    g_c = torch.bmm(g_neg_groups, noise_groups).to(c.dtype).view(-1, c.shape[1])[:n]
     g_pos_span = g_pos.new_zeros((n, span))
     g_pos_span[:, offsets] = g_pos.t()
     g_c.add_(torch.bmm(g_pos_span.unsqueeze(1), windows.transpose(1, 2)).squeeze(1))
     g_o = torch.zeros_like(o)
     for k, j in enumerate(offsets):
         g_o[j : j + n].addcmul_(c, g_pos[k][:, None])
-    g_noise = (g_neg.t().to(dtype) @ c.to(dtype)).to(c.dtype)
-    grads = SGNSGrads(centers, g_c, torch.cat([window_words, noise]), torch.cat([g_o, g_noise]))
+    g_noise = torch.bmm(g_neg_groups.transpose(1, 2), c_groups).to(c.dtype).view(-1, c.shape[1])  # [G * M, d]
+    grads = SGNSGrads(centers, g_c, torch.cat([window_words, noise.reshape(-1)]), torch.cat([g_o, g_noise]))
     return loss, grads
+
+
+def _pad_rows(x: torch.Tensor, rows: int) -> torch.Tensor:
+    """``x`` with zero rows appended up to ``rows`` (``x`` itself when it has them)."""
+    return x if x.shape[0] == rows else torch.cat([x, x.new_zeros((rows - x.shape[0],) + x.shape[1:])])
 
 
 class _SGNSLoss(torch.autograd.Function):

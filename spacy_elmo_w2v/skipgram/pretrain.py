@@ -179,6 +179,7 @@ def _train_and_save(
             max_epochs=settings.max_epochs,
             batch_size=max(1, settings.batch_size // group.world_size),
             noise_samples=pipe.cfg["noise_samples"],
+            noise_groups=pipe.cfg["noise_groups"],
             learn_rate=settings.learn_rate,
             final_learn_rate=settings.final_learn_rate,
             seed=rank_seed(seed, group.rank),

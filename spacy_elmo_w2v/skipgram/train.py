@@ -70,12 +70,16 @@ def iter_batches(
     batch_size: int,
     noise: torch.Tensor,
     noise_samples: int,
+    noise_groups: int,
     negatives_per_pair: int,
     generator: torch.Generator,
 ) -> Iterator[SGNSBatch]:
     """Cut a sample's centers into consecutive batches of ``batch_size`` centers.
 
     noise: the cumulative noise table (:func:`.sampler.noise_table`).
+    noise_samples, noise_groups: each batch draws ``noise_groups`` sets of
+        ``noise_samples`` noise words, one per group of its centers
+        (:class:`.model.SGNSBatch`).
     """
     padded = sample.padded_words(window)
     n = len(sample)
@@ -85,7 +89,7 @@ def iter_batches(
             centers=sample.words[start:stop],
             window_words=padded[start : stop + 2 * window],
             context_mask=context_mask(sample.sentences, sample.radius, start, stop, window),
-            noise=draw_negatives(noise, noise_samples, generator),
+            noise=draw_negatives(noise, noise_groups * noise_samples, generator).view(noise_groups, noise_samples),
             negatives_per_pair=negatives_per_pair,
         )
 
@@ -115,6 +119,7 @@ def train_skipgram(
     max_epochs: int,
     batch_size: int,
     noise_samples: int,
+    noise_groups: int,
     learn_rate: float,
     final_learn_rate: float,
     seed: int,
@@ -133,7 +138,8 @@ def train_skipgram(
     window: the largest window radius; each center draws its own from 1..window.
     negative: K, negatives per (center, context) pair.
     subsample: the threshold t of frequent-word subsampling (0 disables it).
-    batch_size: centers per batch; noise_samples: noise words shared by a batch.
+    batch_size: centers per batch, cut into ``noise_groups`` groups that
+        each share ``noise_samples`` noise words.
     learn_rate, final_learn_rate: the optimizer's step size
         (:class:`.row_adagrad.RowAdagrad`), decayed linearly from the first
         to the second over the run.
@@ -179,7 +185,10 @@ def train_skipgram(
                 sample = sample_epoch(stream.ids, stream.sentences, keep_prob, window, generator)
                 tokens_per_center = world * len(chunk) / max(len(sample), 1)
                 exchange.start_epoch(-(-len(sample) // batch_size))
-                for k, batch in enumerate(iter_batches(sample, window, batch_size, noise, noise_samples, negative, generator), 1):
+                batches = iter_batches(
+                    sample, window, batch_size, noise, noise_samples, noise_groups, negative, generator
+                )
+                for k, batch in enumerate(batches, 1):
                     optimizer.lr = learn_rate + (final_learn_rate - learn_rate) * min(step / total_steps, 1.0)
                     loss, grads = sgns_loss_and_row_grads(w_in.data, w_out.data, batch)
                     optimizer.step([(grads.input_rows, grads.input_grads), (grads.output_rows, grads.output_grads)])
