@@ -77,6 +77,10 @@ class DiskArray:
         return values if dtype is None else values.astype(dtype, copy=False)
 
 
+# Token ids in memory or in an id file on disk: what readers of a corpus's ids take.
+IdArray = Union[np.ndarray, DiskArray]
+
+
 @dataclass
 class IdSlice:
     """Tokens ``[start, stop)`` of an id file.
@@ -104,7 +108,7 @@ class IdFile:
     in-memory corpus (:class:`..corpus.EncodedCorpus`) fits too.
     """
 
-    def __init__(self, ids: np.ndarray, offsets: np.ndarray, directory: Optional[Path] = None) -> None:
+    def __init__(self, ids: IdArray, offsets: np.ndarray, directory: Optional[Path] = None) -> None:
         if len(offsets) == 0 or int(offsets[0]) != 0 or int(offsets[-1]) != len(ids):
             where = directory or "the arrays"
             raise ValueError(f"{where}: ids and sentence offsets do not match (a half-written id file?)")

@@ -10,6 +10,8 @@ from typing import Iterator, List, Sequence, Tuple
 import numpy as np
 import torch
 
+from ..idfile import IdArray
+
 IGNORE = -1
 
 
@@ -54,7 +56,7 @@ def _row_shape(n_ids: int, batch_size: int) -> Tuple[int, int]:
     return rows, n_ids // rows
 
 
-def _read_columns(ids: np.ndarray, rows: int, row_length: int, start: int, stop: int, reverse: bool) -> torch.Tensor:
+def _read_columns(ids: IdArray, rows: int, row_length: int, start: int, stop: int, reverse: bool) -> torch.Tensor:
     """Columns ``[start, stop)`` of the ``[rows, row_length]`` cut of ``ids`` (or of ``ids`` reversed).
 
     Reads ``rows`` slices of ``stop - start`` ids each, so ``ids`` may be an
@@ -68,7 +70,7 @@ def _read_columns(ids: np.ndarray, rows: int, row_length: int, start: int, stop:
     return torch.from_numpy(out)
 
 
-def stream_batches(ids: np.ndarray, batch_size: int, bptt: int, start_batch: int = 0) -> Iterator[LMBatch]:
+def stream_batches(ids: IdArray, batch_size: int, bptt: int, start_batch: int = 0) -> Iterator[LMBatch]:
     """Truncated-BPTT batches over one id stream, in order (so hidden state can be carried).
 
     The forward rows are the stream; the backward rows are the reversed
@@ -93,7 +95,7 @@ def n_stream_batches(n_ids: int, batch_size: int, bptt: int) -> int:
     return max(0, -(-(n - 1) // bptt))
 
 
-def stream_shard(ids: np.ndarray, batch_size: int, rank: int, world_size: int) -> np.ndarray:
+def stream_shard(ids: IdArray, batch_size: int, rank: int, world_size: int) -> IdArray:
     """The part of an id stream that ``rank`` of ``world_size`` trains on, in ``batch_size // world_size`` rows.
 
     The stream is cut as :func:`stream_rows` cuts it into ``batch_size`` rows,

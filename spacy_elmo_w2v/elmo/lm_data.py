@@ -11,7 +11,7 @@ from typing import Iterable, Iterator, Optional, Union
 import numpy as np
 
 from ..corpus import TokenizedCorpus, encode_corpus
-from ..idfile import write_id_file
+from ..idfile import IdArray, write_id_file
 from ..normalize import Normalizer
 from ..vocab import Vocabulary
 
@@ -39,7 +39,7 @@ def head_blocks(blocks: Iterable[TokenizedCorpus], max_sentences: Optional[int])
 
 def write_lm_id_file(
     blocks: Iterable[TokenizedCorpus], vocab: Vocabulary, normalizer: Normalizer, directory: Union[str, Path]
-) -> np.ndarray:
+) -> IdArray:
     """Write the LM id stream (``<eos>`` after each sentence) to an id file in ``directory``.
 
     Returns its ids, read from the file on demand (:class:`..idfile.DiskArray`): the

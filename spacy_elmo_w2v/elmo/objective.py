@@ -9,9 +9,9 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable, ContextManager, Iterator, List, Optional
 
-import numpy as np
 import torch
 
+from ..idfile import IdArray
 from .batching import LMBatch, stream_batches
 from .bilm import BiLM, LMOutput
 from .lstm import State
@@ -94,7 +94,7 @@ def _detach(state: Optional[State]) -> Optional[State]:
 
 def stream_pass(
     bilm: BiLM,
-    ids: np.ndarray,
+    ids: IdArray,
     batch_size: int,
     bptt: int,
     device: torch.device,
@@ -127,7 +127,7 @@ def stream_pass(
 @torch.no_grad()
 def evaluate_stream(
     bilm: BiLM,
-    ids: np.ndarray,
+    ids: IdArray,
     batch_size: int,
     bptt: int,
     device: torch.device,
