@@ -1,5 +1,7 @@
 """Behaviour of ``pretrain-elmo``: a loadable pipeline, reproducibility, resume, vectors, clear errors."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import spacy
@@ -9,6 +11,7 @@ from typer.testing import CliRunner
 from ._elmo_helpers import CONFIG, SHARED_DATA, cli_args, tiny_training, write_toy_corpus
 from spacy_elmo_w2v.cli import app
 from spacy_elmo_w2v.elmo.train import pretrain_elmo
+from spacy_elmo_w2v.output import staging_dir
 
 TEXT = "the cat sat on the mat ."
 
@@ -102,10 +105,20 @@ def test_resume_continues_from_the_last_checkpoint(corpus, tmp_path, monkeypatch
             pretrain_elmo(CONFIG, out, tiny_training(*corpus, epochs=2))
     checkpoint = out.with_name(out.name + ".partial") / "checkpoint" / "elmo.pt"
     assert checkpoint.exists()
+    import spacy_elmo_w2v.elmo.train as train_module
+
+    staged = []  # output dirs a staging directory was made for: the resumed run reads no text to stage
+
+    def recording_staging_dir(output_dir):
+        staged.append(Path(output_dir).name)
+        return staging_dir(output_dir)
+
+    monkeypatch.setattr(train_module, "staging_dir", recording_staging_dir)
     metrics = pretrain_elmo(CONFIG, out, tiny_training(*corpus, epochs=3), resume=True)
     history = metrics["history"]
     assert [h["epoch"] for h in history] == [1, 2, 3]
     uninterrupted = pretrain_elmo(CONFIG, tmp_path / "straight", tiny_training(*corpus, epochs=3))["history"]
+    assert staged == ["straight"]
     assert [h["ppl_mean"] for h in history] == pytest.approx([h["ppl_mean"] for h in uninterrupted], rel=1e-4)
 
 

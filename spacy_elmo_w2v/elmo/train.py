@@ -14,19 +14,18 @@ rank 0 alone writes checkpoints, logs and the pipeline.
 import copy
 import shutil
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
 
-import numpy as np
 import torch
 from wasabi import msg
 
 from ..config import PRETRAIN_SECTION, load_config, pretrain_section, reject_pretrain_seed, system_seed
 from ..corpus import empty_corpus_error, iter_corpus_blocks
-from ..idfile import IdFile
+from ..idfile import IdArray, IdFile
 from ..device import resolve_device, seed_everything
 from ..distributed import (
     SINGLE_PROCESS,
@@ -149,7 +148,7 @@ StepCallback = Callable[[int, Any, Any], None]
 
 def train_epoch(
     bilm: BiLM,
-    ids: np.ndarray,
+    ids: IdArray,
     settings: TrainingSettings,
     optimizer: torch.optim.Optimizer,
     scheduler,
@@ -253,17 +252,16 @@ def pretrain_elmo(
     settings = TrainingSettings.from_config(pretrain_section(resolved, config_path))
     check_output_dir(output_dir, overwrite)
     device = resolve_device(gpu_id)
-    # Rank 0 alone reads the training text; its staged ids (next to the output) live until the id file is written.
-    with process_group(device, dist_timeout) as group, main_process_output(group), (
-        staging_dir(output_dir) if group.is_main else nullcontext()
-    ) as stage:
+    # Rank 0 alone reads the training text; its staged ids (next to the output, made only when
+    # the text pass runs: not on resume) live until the id file is written.
+    with process_group(device, dist_timeout) as group, main_process_output(group), ExitStack() as scratch:
         if settings.batch_size % group.world_size:
             raise UserInputError(
                 f"{PRETRAIN_SECTION}.batch_size {settings.batch_size} is not a multiple of the {group.world_size} processes: "
                 f"each process reads batch_size / processes rows; pick a batch_size divisible by {group.world_size}."
             )
         return _train_and_save(
-            config, resolved, settings, output_dir, rank_device(device, group), group, resume, restart, overwrite, stage
+            config, resolved, settings, output_dir, rank_device(device, group), group, resume, restart, overwrite, scratch
         )
 
 
@@ -277,9 +275,13 @@ def _train_and_save(
     resume: bool,
     restart: bool,
     overwrite: bool,
-    stage: Optional[Path],
+    scratch: ExitStack,
 ) -> Dict[str, Any]:
-    """The body of :func:`pretrain_elmo` once the process group is up; rank 0 stages ids in ``stage``."""
+    """The body of :func:`pretrain_elmo` once the process group is up.
+
+    scratch: holds rank 0's staging directory (:func:`..output.staging_dir`)
+    from the text pass until :func:`pretrain_elmo` returns.
+    """
     nlp = nlp_from_config(config)
     _, pipe = find_pipe(nlp, FACTORY)
     inputs = {"--paths.train": settings.train, "--paths.dev": settings.dev, "--paths.vectors": settings.vectors}
@@ -305,6 +307,7 @@ def _train_and_save(
 
     def counted_vocab() -> Vocabulary:
         nonlocal staged
+        stage = scratch.enter_context(staging_dir(output_dir))
         vocab, staged = _count_vocab(train_blocks(), pipe, settings, stage / LM_IDS_DIR)
         return vocab  # the staged ids stay on rank 0
 
