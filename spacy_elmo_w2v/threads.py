@@ -19,10 +19,16 @@ pool starts. Two defaults matter on a shared machine:
 :func:`configure_threads` sets these in the environment only where the user
 has not: ``OMP_NUM_THREADS``, ``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT`` set by
 the user always win. ``SPACY_ELMO_W2V_THREADS=0`` leaves everything alone.
+
+A long run outlives the load it started under, so the training loops call a
+:class:`ThreadFollower` between steps: every 30 s it counts the free cores
+again (leaving out this process's own threads) and moves torch's thread
+count there, but only when :func:`configure_threads` chose that count.
 """
 import os
 import time
-from typing import Dict, MutableMapping, Optional
+from pathlib import Path
+from typing import Callable, Dict, MutableMapping, Optional
 
 # Spins before an idle OpenMP thread sleeps (libgomp's default: 300,000).
 DEFAULT_SPINCOUNT = "10000"
@@ -37,18 +43,35 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def running_others(samples: int = 5, pause: float = 0.01) -> Optional[int]:
-    """Other processes runnable right now (median of a few reads of ``/proc/loadavg``), or None.
+# The OMP_NUM_THREADS that configure_threads chose for this process (None: it chose none).
+_chosen_threads: Optional[int] = None
 
-    The fourth field of ``/proc/loadavg`` counts the runnable tasks, this one
-    included. Unlike the load average, it forgets work that has already
-    ended (the previous step of a workflow, a finished test run).
+
+def own_runnable_threads(tasks: Path = Path("/proc/self/task")) -> int:
+    """Threads of this process that are runnable now (state ``R`` in ``tasks/*/stat``), at least 1."""
+    count = 0
+    for stat in tasks.glob("*/stat"):
+        try:
+            # the state follows the command name, which is in parentheses and may hold spaces
+            count += stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()[0] == "R"
+        except (OSError, IndexError):
+            continue
+    return max(1, count)
+
+
+def running_others(samples: int = 5, pause: float = 0.01) -> Optional[int]:
+    """Other processes' runnable threads right now (median of a few reads of ``/proc/loadavg``), or None.
+
+    The fourth field of ``/proc/loadavg`` counts the runnable tasks, this
+    process's own included (:func:`own_runnable_threads` are left out). Unlike
+    the load average, it forgets work that has already ended (the previous
+    step of a workflow, a finished test run).
     """
     counts = []
     for k in range(samples):
         try:
             with open("/proc/loadavg", encoding="ascii") as file:
-                counts.append(int(file.read().split()[3].split("/")[0]) - 1)
+                counts.append(int(file.read().split()[3].split("/")[0]) - own_runnable_threads())
         except (OSError, IndexError, ValueError):
             return None
         if k + 1 < samples:
@@ -82,13 +105,72 @@ def configure_threads(environ: Optional[MutableMapping[str, str]] = None) -> Dic
 
     Call before torch is imported: the settings are read when its pool starts.
     """
+    global _chosen_threads
+    process = environ is None
     environ = os.environ if environ is None else environ
     if environ.get(OFF_SWITCH, "").strip() == "0":
         return {}
     chosen: Dict[str, str] = {}
     if "OMP_NUM_THREADS" not in environ:
         chosen["OMP_NUM_THREADS"] = str(free_cores())
+        if process:
+            _chosen_threads = int(chosen["OMP_NUM_THREADS"])
     if "OMP_WAIT_POLICY" not in environ and "GOMP_SPINCOUNT" not in environ:
         chosen["GOMP_SPINCOUNT"] = DEFAULT_SPINCOUNT
     environ.update(chosen)
     return chosen
+
+
+def free_cores_during_run(own_threads: int) -> int:
+    """:func:`free_cores` for a process that has been computing with ``own_threads`` threads.
+
+    The one-minute load average holds this process's own work too; those
+    threads are taken off it before the busy cores are counted.
+    """
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 0.0
+    return free_cores(load=max(0.0, load - own_threads), running=running_others())
+
+
+class ThreadFollower:
+    """Moves torch's CPU thread count to the cores other processes leave free, during a run.
+
+    Call it between steps: at most every ``interval`` seconds it counts the
+    free cores (``free``, default :func:`free_cores_during_run`) and, when the
+    count changed, calls ``torch.set_num_threads``. It returns the new count,
+    or None when nothing changed or it did not look.
+
+    enabled: default, only in a process whose thread count
+    :func:`configure_threads` chose (the command line): a count the user or
+    ``torchrun`` set through ``OMP_NUM_THREADS`` is never changed. Pass
+    False for a run on a GPU.
+    """
+
+    def __init__(
+        self,
+        interval: float = 30.0,
+        *,
+        enabled: Optional[bool] = None,
+        free: Callable[[int], int] = free_cores_during_run,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.enabled = _chosen_threads is not None if enabled is None else enabled
+        self.interval = interval
+        self._free = free
+        self._clock = clock
+        self._next = clock() + interval
+
+    def __call__(self) -> Optional[int]:
+        if not self.enabled or self._clock() < self._next:
+            return None
+        import torch
+
+        current = torch.get_num_threads()
+        wanted = self._free(current)
+        self._next = self._clock() + self.interval
+        if wanted == current:
+            return None
+        torch.set_num_threads(wanted)
+        return wanted

@@ -62,17 +62,86 @@ def test_the_off_switch_leaves_the_environment_alone():
     assert configure_threads(env) == {} and env == {"SPACY_ELMO_W2V_THREADS": "0"}
 
 
-def test_the_cli_entry_sets_them_before_torch_starts(tmp_path):
+def _cli_probe(tmp_path, printed: str, **env_overrides: str) -> str:
+    """Stdout of ``python -m spacy_elmo_w2v --help`` that prints ``printed`` (an expression) at exit.
+
+    The thread settings of this environment are removed first, then ``env_overrides`` added.
+    """
     import subprocess
     import sys
 
     probe = tmp_path / "probe.py"
     probe.write_text(
         "import atexit, os, runpy, sys\n"
-        "atexit.register(lambda: print('ENV', os.environ.get('GOMP_SPINCOUNT'), 'torch' in sys.modules))\n"
+        "from spacy_elmo_w2v.threads import ThreadFollower\n"
+        f"atexit.register(lambda: print({printed}))\n"
         "sys.argv = ['spacy_elmo_w2v', '--help']\n"
         "runpy.run_module('spacy_elmo_w2v', run_name='__main__')\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
-    out = subprocess.run([sys.executable, str(probe)], env=env, capture_output=True, text=True, timeout=120)
-    assert f"ENV {DEFAULT_SPINCOUNT} False" in out.stdout
+    out = subprocess.run([sys.executable, str(probe)], env={**env, **env_overrides}, capture_output=True, text=True, timeout=120)
+    return out.stdout
+
+
+def test_the_cli_entry_sets_them_before_torch_starts(tmp_path):
+    out = _cli_probe(tmp_path, "'ENV', os.environ.get('GOMP_SPINCOUNT'), 'torch' in sys.modules")
+    assert f"ENV {DEFAULT_SPINCOUNT} False" in out
+
+
+def test_the_cli_entry_lets_its_own_thread_count_follow_the_load_and_never_the_users(tmp_path):
+    assert "FOLLOWS True" in _cli_probe(tmp_path, "'FOLLOWS', ThreadFollower().enabled")
+    assert "FOLLOWS False" in _cli_probe(tmp_path, "'FOLLOWS', ThreadFollower().enabled", OMP_NUM_THREADS="1")
+
+
+def test_own_runnable_threads_reads_the_state_after_the_command_name(tmp_path):
+    from spacy_elmo_w2v.threads import own_runnable_threads
+
+    for tid, stat in (("1", "1 (python) R 0 1"), ("2", "2 (pt_main) S 1 1"), ("3", "3 (odd) name) R 1 1")):
+        (tmp_path / tid).mkdir()
+        (tmp_path / tid / "stat").write_text(stat)
+    assert own_runnable_threads(tmp_path) == 2
+    assert own_runnable_threads(tmp_path / "none") == 1  # the caller itself runs
+
+
+def test_free_cores_during_a_run_leave_out_its_own_threads(monkeypatch):
+    import spacy_elmo_w2v.threads as threads
+
+    cores = available_cores()
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (float(cores), 0.0, 0.0))
+    monkeypatch.setattr(threads, "running_others", lambda: 0)
+    assert threads.free_cores_during_run(cores) == cores  # all the load is this process's
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (float(cores) + 1.0, 0.0, 0.0))
+    monkeypatch.setattr(threads, "running_others", lambda: 1)
+    assert threads.free_cores_during_run(cores) == max(1, cores - 1)  # one other process
+
+
+def test_the_thread_follower_moves_torchs_count_only_when_enabled_and_due():
+    import torch
+
+    from spacy_elmo_w2v.threads import ThreadFollower
+
+    now = [0.0]
+    asked = []
+
+    def free(current):
+        asked.append(current)
+        return 1 if current != 1 else 2
+
+    original = torch.get_num_threads()
+    try:
+        assert ThreadFollower(interval=0.0, free=free).enabled is False  # pytest's count was not chosen by us
+        off = ThreadFollower(interval=0.0, enabled=False, free=free, clock=lambda: now[0])
+        now[0] = 100.0
+        assert off() is None and asked == []
+        follower = ThreadFollower(interval=30.0, enabled=True, free=free, clock=lambda: now[0])
+        now[0] = 110.0
+        assert follower() is None and asked == []  # not due yet
+        now[0] = 131.0
+        wanted = 1 if original != 1 else 2
+        assert follower() == wanted and torch.get_num_threads() == wanted
+        assert follower() is None  # the next look is 30 s later
+        now[0] = 170.0
+        assert follower() == (2 if wanted == 1 else 1)
+        assert asked == [original, wanted]
+    finally:
+        torch.set_num_threads(original)

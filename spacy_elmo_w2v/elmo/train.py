@@ -42,6 +42,7 @@ from ..pipeline import find_pipe, nlp_from_config
 from ..progress import Progress
 from ..settings import settings_from_section
 from ..staging import StagedCorpus, count_and_stage
+from ..threads import ThreadFollower
 from ..vocab import Vocabulary
 from .batching import n_stream_batches, stream_shard
 from .bilm import BiLM
@@ -173,8 +174,10 @@ def train_epoch(
     :data:`DEADLINE_CHECK_EVERY` steps so that all stop at the same step.
     start_step, states: resume mid-epoch after ``start_step`` steps with
     the carried LSTM states saved there. after_step: called after each step
-    (mid-epoch checkpoints). Progress (tokens/s, ETA, RSS) goes to the bar
-    and, on rank 0, to ``metrics_path``.
+    (mid-epoch checkpoints). Progress (tokens/s, ETA, RSS, CPU threads) goes
+    to the bar and, on rank 0, to ``metrics_path``. On the CPU the thread
+    count follows the free cores (:class:`..threads.ThreadFollower`) when the
+    command line chose it.
     """
     bilm.train()
     rows = settings.batch_size // group.world_size
@@ -187,6 +190,7 @@ def train_epoch(
     )
     progress.update(start_step * step_tokens)
     start, tokens, finished = time.perf_counter(), 0, True
+    follow_free_cores = ThreadFollower(enabled=None if device.type == "cpu" else False)
     passes = stream_pass(
         bilm, ids, rows, settings.bptt, device, autocast, forward=forward, start_batch=start_step,
         fwd_state=states[0], bwd_state=states[1],
@@ -208,7 +212,11 @@ def train_epoch(
                 optimizer.step()
             scheduler.step()
             tokens += out.n_fwd
-            progress.update(group.world_size * out.n_fwd, loss=loss.detach(), lr=scheduler.get_last_lr()[0])
+            follow_free_cores()
+            progress.update(
+                group.world_size * out.n_fwd, loss=loss.detach(), lr=scheduler.get_last_lr()[0],
+                threads=torch.get_num_threads(),
+            )
             if after_step is not None:
                 after_step(i + 1, out.fwd_state, out.bwd_state)
             if deadline is not None and i % check_every == 0 and group.any(time.perf_counter() > deadline):

@@ -21,6 +21,7 @@ import torch
 from ..distributed import SINGLE_PROCESS, ProcessGroup, shard_range
 from ..idfile import IdFile
 from ..progress import Progress
+from ..threads import ThreadFollower
 from .model import SGNSBatch, SkipGramModel, sgns_loss_and_row_grads
 from .row_adagrad import RowAdagrad
 from .sync import SummedUpdates
@@ -147,7 +148,9 @@ def train_skipgram(
         repeats the run exactly.
     chunk_tokens: tokens read from ``corpus`` at a time.
     progress: show a bar; metrics_path: append a JSON metrics line there
-        every ``log_interval`` seconds (see :mod:`..progress`).
+        every ``log_interval`` seconds (see :mod:`..progress`). On the CPU
+        the thread count follows the free cores
+        (:class:`..threads.ThreadFollower`) when the command line chose it.
     group, sync_every: in a multi-process run each rank trains on its own
         contiguous token range of ``corpus`` (:func:`..distributed.shard_range`)
         and the ranks add up their moves every ``sync_every`` steps and
@@ -171,6 +174,7 @@ def train_skipgram(
     first, last = shard_range(len(corpus), group.rank, group.world_size)
     world = group.world_size
     log = TrainingLog()
+    follow_free_cores = ThreadFollower(enabled=None if device.type == "cpu" else False)
     step = 0
     start_time = time.perf_counter()
     with Progress(
@@ -196,9 +200,10 @@ def train_skipgram(
                     epoch_loss += loss
                     n_batches += 1
                     step += 1
+                    follow_free_cores()
                     bar.update(
                         tokens_per_center * batch.centers.shape[0],
-                        epoch=epoch + 1, loss=epoch_loss / n_batches, lr=optimizer.lr,
+                        epoch=epoch + 1, loss=epoch_loss / n_batches, lr=optimizer.lr, threads=torch.get_num_threads(),
                     )
                 if len(sample) == 0:
                     bar.update(world * len(chunk))
