@@ -79,6 +79,14 @@ def running_others(samples: int = 5, pause: float = 0.01) -> Optional[int]:
     return sorted(counts)[len(counts) // 2]
 
 
+def load_average() -> float:
+    """The one-minute load average (``os.getloadavg``), 0.0 where the system has none."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
 def free_cores(load: Optional[float] = None, running: Optional[int] = None) -> int:
     """Cores this process may use less those other processes keep busy, at least 1.
 
@@ -88,10 +96,7 @@ def free_cores(load: Optional[float] = None, running: Optional[int] = None) -> i
     """
     cores = available_cores()
     if load is None:
-        try:
-            load = os.getloadavg()[0]
-        except (AttributeError, OSError):
-            load = 0.0
+        load = load_average()
         if running is None:
             running = running_others()
     busy = int(load + 0.5)
@@ -127,11 +132,7 @@ def free_cores_during_run(own_threads: int) -> int:
     The one-minute load average holds this process's own work too; those
     threads are taken off it before the busy cores are counted.
     """
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        load = 0.0
-    return free_cores(load=max(0.0, load - own_threads), running=running_others())
+    return free_cores(load=max(0.0, load_average() - own_threads), running=running_others())
 
 
 class ThreadFollower:
@@ -142,21 +143,22 @@ class ThreadFollower:
     count changed, calls ``torch.set_num_threads``. It returns the new count,
     or None when nothing changed or it did not look.
 
-    enabled: default, only in a process whose thread count
+    cpu: whether the run computes on the CPU (a GPU run leaves the count alone).
+    enabled: default, on the CPU and only in a process whose thread count
     :func:`configure_threads` chose (the command line): a count the user or
-    ``torchrun`` set through ``OMP_NUM_THREADS`` is never changed. Pass
-    False for a run on a GPU.
+    ``torchrun`` set through ``OMP_NUM_THREADS`` is never changed.
     """
 
     def __init__(
         self,
         interval: float = 30.0,
         *,
+        cpu: bool = True,
         enabled: Optional[bool] = None,
         free: Callable[[int], int] = free_cores_during_run,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.enabled = _chosen_threads is not None if enabled is None else enabled
+        self.enabled = (cpu and _chosen_threads is not None) if enabled is None else enabled
         self.interval = interval
         self._free = free
         self._clock = clock

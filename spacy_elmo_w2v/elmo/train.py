@@ -190,7 +190,7 @@ def train_epoch(
     )
     progress.update(start_step * step_tokens)
     start, tokens, finished = time.perf_counter(), 0, True
-    follow_free_cores = ThreadFollower(enabled=None if device.type == "cpu" else False)
+    follow_free_cores = ThreadFollower(cpu=device.type == "cpu")
     passes = stream_pass(
         bilm, ids, rows, settings.bptt, device, autocast, forward=forward, start_batch=start_step,
         fwd_state=states[0], bwd_state=states[1],

@@ -174,7 +174,7 @@ def train_skipgram(
     first, last = shard_range(len(corpus), group.rank, group.world_size)
     world = group.world_size
     log = TrainingLog()
-    follow_free_cores = ThreadFollower(enabled=None if device.type == "cpu" else False)
+    follow_free_cores = ThreadFollower(cpu=device.type == "cpu")
     step = 0
     start_time = time.perf_counter()
     with Progress(
