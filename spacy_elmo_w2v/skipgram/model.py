@@ -194,8 +194,8 @@ def sgns_loss_and_row_grads(w_in: torch.Tensor, w_out: torch.Tensor, batch: SGNS
 
 
 def _pad_rows(x: torch.Tensor, rows: int) -> torch.Tensor:
-    """``x`` with zero rows appended up to ``rows`` (``x`` itself when it has them)."""
-    return x if x.shape[0] == rows else torch.cat([x, x.new_zeros((rows - x.shape[0],) + x.shape[1:])])
+    """2-d ``x`` with zero rows appended up to ``rows`` (``x`` itself, not a copy, when it has them)."""
+    return x if x.shape[0] == rows else F.pad(x, (0, 0, 0, rows - x.shape[0]))
 
 
 class _SGNSLoss(torch.autograd.Function):
