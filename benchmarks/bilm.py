@@ -39,6 +39,7 @@ from spacy_elmo_w2v.elmo.bilm import BiLM, build_bilm  # noqa: E402
 from spacy_elmo_w2v.elmo.heads import build_head  # noqa: E402
 from spacy_elmo_w2v.elmo.lm_data import stream_ids  # noqa: E402
 from spacy_elmo_w2v.elmo.objective import evaluate_stream  # noqa: E402
+from spacy_elmo_w2v.elmo.optim import make_adam  # noqa: E402
 from spacy_elmo_w2v.elmo.spec import BiLMSpec  # noqa: E402
 from spacy_elmo_w2v.elmo.train import TrainingSettings, train_epoch  # noqa: E402
 
@@ -137,7 +138,7 @@ def softmax_comparison(spec: BiLMSpec, words: List[str], train_ids, dev_ids, set
     for kind in ("full", "adaptive"):
         torch.manual_seed(0)
         bilm = build_bilm(replace(spec, head=replace(spec.head, kind=kind, tie_embeddings=False)), words)
-        optimizer = torch.optim.Adam(bilm.parameters(), lr=settings.lr)
+        optimizer = make_adam(bilm.parameters(), settings.lr)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
         epoch = train_epoch(bilm, train_ids, settings, optimizer, scheduler, CPU, nullcontext, None, time.perf_counter() + budget, kind)
         ppl = evaluate_stream(bilm, dev_ids, settings.eval_batch_size, settings.bptt, CPU)

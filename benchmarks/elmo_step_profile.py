@@ -2,7 +2,7 @@
 
     python benchmarks/elmo_step_profile.py --rows 64 [--steps 40]                        # 1 process
     torchrun --standalone --nproc-per-node 2 benchmarks/elmo_step_profile.py --rows 32     # 2 processes
-        [--no-sync] [--ddp ours|search-unused] [--hook none|fp16]
+        [--no-sync] [--ddp ours|search-unused] [--hook none|fp16] [--adam fused|unfused]
 
 The CPU preset biLM (configs/elmo.cfg) over the first ``--sentences`` lines
 of PTB train, built the way ``pretrain-elmo`` builds it; each step is the
@@ -16,7 +16,8 @@ costs without communication, with the other process competing for the
 cores); ``--ddp search-unused`` runs DDP as it ran before, searching the
 graph for unused parameters after every forward; ``--hook fp16`` registers
 torch's ``fp16_compress_hook`` (the gradients travel in 16 bits; its bf16
-twin needs NCCL). ``tokens_per_cpu_s``: training tokens per second of one
+twin needs NCCL); ``--adam unfused`` steps torch's per-parameter Adam instead
+of the fused one ``pretrain-elmo`` uses (:func:`spacy_elmo_w2v.elmo.optim.make_adam`). ``tokens_per_cpu_s``: training tokens per second of one
 process's CPU time, what N processes on N free cores would each reach. Run with
 ``OMP_NUM_THREADS=1``; rank 0 prints one JSON line.
 """
@@ -81,6 +82,7 @@ def main() -> None:
     parser.add_argument("--no-sync", action="store_true")
     parser.add_argument("--ddp", choices=["ours", "search-unused"], default="ours")
     parser.add_argument("--hook", choices=["none", "fp16"], default="none")
+    parser.add_argument("--adam", choices=["fused", "unfused"], default="fused")
     args = parser.parse_args()
 
     import numpy as np
@@ -89,6 +91,7 @@ def main() -> None:
     from spacy_elmo_w2v.distributed import process_group
     from spacy_elmo_w2v.elmo.batching import stream_batches, stream_shard
     from spacy_elmo_w2v.elmo.objective import _detach
+    from spacy_elmo_w2v.elmo.optim import make_adam
 
     torch.manual_seed(0)
     with process_group("cpu") as group, tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +103,7 @@ def main() -> None:
 
             forward.register_comm_hook(None, getattr(default_hooks, f"{args.hook}_compress_hook"))
         shard = stream_shard(ids, args.rows * group.world_size, group.rank, group.world_size)
-        optimizer = torch.optim.Adam(bilm.parameters(), lr=0.002)
+        optimizer = make_adam(bilm.parameters(), 0.002) if args.adam == "fused" else torch.optim.Adam(bilm.parameters(), lr=0.002)
         phases = {k: [] for k in ("batch", "forward", "backward", "clip", "adam", "step", "cpu")}
         batches = stream_batches(shard, args.rows, args.bptt)
         fwd_state = bwd_state = None
@@ -124,7 +127,7 @@ def main() -> None:
                 for k, v in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t5 - t0, c5 - c0)):
                     phases[k].append(1e3 * v)
         row = {k: round(statistics.median(v), 1) for k, v in phases.items()}
-        row.update(processes=group.world_size, rows=args.rows, no_sync=args.no_sync, ddp=args.ddp, hook=args.hook,
+        row.update(processes=group.world_size, rows=args.rows, no_sync=args.no_sync, ddp=args.ddp, hook=args.hook, fused_adam=bool(optimizer.defaults["fused"]),
                    tokens_per_s=round(group.world_size * args.rows * args.bptt / (statistics.median(phases["step"]) / 1e3)),
                    tokens_per_cpu_s=round(args.rows * args.bptt / (statistics.median(phases["cpu"]) / 1e3)),
                    params=sum(p.numel() for p in bilm.parameters()), load=os.getloadavg()[0])

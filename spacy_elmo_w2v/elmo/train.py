@@ -50,6 +50,7 @@ from .checkpoint import CHECKPOINT, check_resumable, checkpoint_path, load_check
 from .hooks import FACTORY
 from .lm_data import EOS, head_blocks, write_lm_id_file
 from .objective import ChunkForward, Perplexity, StreamObjective, evaluate_stream, stream_pass
+from .optim import make_adam
 
 # Written into the output directory during the run: one JSON metrics line per interval.
 METRICS_FILE = "metrics.jsonl"
@@ -332,7 +333,7 @@ def _train_and_save(
     bilm = pipe.torch_model.to(device)
     forward = data_parallel(StreamObjective(bilm, every_parameter=group.is_distributed), device, group)
     torch.manual_seed(rank_seed(seed, group.rank))  # dropout masks differ per rank
-    optimizer = torch.optim.Adam(bilm.parameters(), lr=settings.lr)
+    optimizer = make_adam(bilm.parameters(), settings.lr)
     autocast, scaler = _autocast(device, settings.mixed_precision)
 
     t0 = time.perf_counter()
