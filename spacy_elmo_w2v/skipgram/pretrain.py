@@ -166,6 +166,12 @@ def _train_and_save(
             f"(--components.{name}.min_count 1)."
         )
     model = pipe.torch_model.to(device)
+    # batch_size and noise_groups are those of all processes together: each process takes its share,
+    # so that the ranks' steps together hold the one-process step's centers, in groups of the same size
+    per_process = {
+        "batch_size": max(1, settings.batch_size // group.world_size),
+        "noise_groups": max(1, pipe.cfg["noise_groups"] // group.world_size),
+    }
 
     def train(id_file, metrics_path: Optional[Path]):
         return train_skipgram(
@@ -177,9 +183,9 @@ def _train_and_save(
             negative=pipe.cfg["negative"],
             subsample=pipe.cfg["subsample"],
             max_epochs=settings.max_epochs,
-            batch_size=max(1, settings.batch_size // group.world_size),
+            batch_size=per_process["batch_size"],
             noise_samples=pipe.cfg["noise_samples"],
-            noise_groups=pipe.cfg["noise_groups"],
+            noise_groups=per_process["noise_groups"],
             learn_rate=settings.learn_rate,
             final_learn_rate=settings.final_learn_rate,
             seed=rank_seed(seed, group.rank),
@@ -223,6 +229,7 @@ def _train_and_save(
                 "count_table_prunes": counted["n_prunes"],
                 "peak_rss_mb": peak_rss_mb(),
                 "processes": group.world_size,
+                "per_process": per_process,
             },
         )
     group.barrier()
