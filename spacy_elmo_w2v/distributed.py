@@ -29,6 +29,7 @@ from .errors import PeerProcessError
 DEFAULT_TIMEOUT_S = 600.0
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,17 @@ class ProcessGroup:
         with self._collective("broadcast_object_list"):
             dist.broadcast_object_list(box, src=0, device=self._object_device())
         return box[0]
+
+    def from_main_keeping(self, compute: Callable[[], Tuple[T, K]]) -> Tuple[T, Optional[K]]:
+        """Run ``compute`` on rank 0 only; it returns ``(shared, kept)``: every rank gets
+        ``shared`` (picklable), rank 0 also ``kept`` (never sent; e.g. files it wrote), the others None."""
+        kept: List[Optional[K]] = [None]
+
+        def shared() -> T:
+            result, kept[0] = compute()
+            return result
+
+        return self.from_main(shared), kept[0]
 
     def gather_objects(self, obj: Any) -> List[Any]:
         """Every rank's ``obj``, in rank order, on every rank."""

@@ -20,7 +20,7 @@ import torch
 from ._elmo_helpers import CONFIG as ELMO_CONFIG
 from ._elmo_helpers import tiny_overrides
 from .conftest import ANIMALS, CONFIGS, TOY_SKIPGRAM_OVERRIDES, VEHICLES, shared_file
-from spacy_elmo_w2v.distributed import rank_seed, shard_range
+from spacy_elmo_w2v.distributed import SINGLE_PROCESS, rank_seed, shard_range
 from spacy_elmo_w2v.elmo.batching import stream_batches, stream_shard
 from spacy_elmo_w2v.elmo.train import pretrain_elmo
 from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
@@ -71,6 +71,17 @@ def test_rank_seeds_differ_and_rank_0_keeps_the_seed():
     assert rank_seed(7, 0) == 7
     assert len({rank_seed(7, r) for r in range(8)}) == 8
     assert rank_seed(7, 1) == rank_seed(7, 1)
+
+
+def test_from_main_keeping_shares_the_first_item_and_keeps_the_second():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"n_words": 3}, ["staged", "files"]
+
+    assert SINGLE_PROCESS.from_main_keeping(compute) == ({"n_words": 3}, ["staged", "files"])
+    assert calls == [1]
 
 
 def test_elmo_shards_together_are_the_one_process_batch():

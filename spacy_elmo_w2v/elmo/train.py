@@ -313,17 +313,14 @@ def _train_and_save(
     if next(iter_corpus_blocks(settings.dev, lang, what="--paths.dev"), None) is None:  # reads one block
         raise empty_corpus_error(settings.dev, "--paths.dev")
     staged: Optional[StagedCorpus] = None  # rank 0's text pass, when it counts
-
-    def counted_vocab() -> Vocabulary:
-        nonlocal staged
-        stage = scratch.enter_context(staging_dir(output_dir))
-        vocab, staged = _count_vocab(train_blocks(), pipe, settings, stage / LM_IDS_DIR)
-        return vocab  # the staged ids stay on rank 0
-
     if checkpoint is not None:
         vocab = Vocabulary.from_dict(checkpoint["vocab"])
-    else:
-        vocab = group.from_main(counted_vocab)
+    else:  # counted on rank 0 and shared; the staged ids stay on rank 0
+        vocab, staged = group.from_main_keeping(
+            lambda: _count_vocab(
+                train_blocks(), pipe, settings, scratch.enter_context(staging_dir(output_dir)) / LM_IDS_DIR
+            )
+        )
 
     # The component builds the biLM over the vocabulary (on resume, the checkpoint's
     # vocabulary; its weights replace the fresh ones below); the loop trains it.

@@ -103,9 +103,9 @@ def pretrain_skipgram(
 
 def _count_vocabulary(
     pipe, train_path: str, lang: str, settings: SkipGramSettings, stage: Path
-) -> Tuple[Dict[str, Any], Vocabulary, StagedCorpus]:
-    """The text pass: count words and stage ids in ``stage``; return the counting figures,
-    ``pipe``'s vocabulary of the corpus (not yet given to ``pipe``) and the staged ids."""
+) -> Tuple[Tuple[Dict[str, Any], Vocabulary], StagedCorpus]:
+    """The text pass: count words and stage ids in ``stage``; return the counting figures and
+    ``pipe``'s vocabulary of the corpus (not yet given to ``pipe``), and the staged ids."""
     msg.info(f"Counting words in {train_path}")
     staged = count_and_stage(
         iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe.normalizer, settings.max_count_table,
@@ -115,7 +115,7 @@ def _count_vocabulary(
         functools.partial(pipe.vocabulary_from_counts, max_size=settings.max_vocab_size, source=str(train_path))
     )
     c = staged.counted
-    return {"n_tokens": c.n_tokens, "n_sentences": c.n_sentences, "n_prunes": c.n_prunes}, words, staged
+    return ({"n_tokens": c.n_tokens, "n_sentences": c.n_sentences, "n_prunes": c.n_prunes}, words), staged
 
 
 def _train_and_save(
@@ -142,15 +142,10 @@ def _train_and_save(
     seed = system_seed(resolved)
     seed_everything(seed)
 
-    staged: Optional[StagedCorpus] = None
-
-    def counted_vocabulary():
-        nonlocal staged
-        figures, words, staged = _count_vocabulary(pipe, train_path, lang, settings, stage / IDS_DIR)
-        return figures, words  # the staged ids stay on rank 0
-
-    # One vocabulary, counted on rank 0 and shared; one initial model, rank 0's.
-    counted, words = group.from_main(counted_vocabulary)
+    # One vocabulary, counted on rank 0 and shared (its staged ids stay there); one initial model, rank 0's.
+    (counted, words), staged = group.from_main_keeping(
+        lambda: _count_vocabulary(pipe, train_path, lang, settings, stage / IDS_DIR)
+    )
     pipe.initialize_from_vocabulary(words, defer_vectors=True)
     group.broadcast_(pipe.torch_model.parameters())
     msg.info(
