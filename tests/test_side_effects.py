@@ -1,4 +1,5 @@
-"""No process-wide side effects: warning filters and fork hooks stay scoped to our own torch models.
+"""No process-wide side effects: warning filters and fork hooks stay scoped to our own torch models,
+and the command line freezes the collector only when its command has ended.
 
 Each test runs in a fresh interpreter: torch warns about projected LSTMs only
 once per process, and fork hooks cannot be removed once registered.
@@ -56,3 +57,21 @@ print(threads_in_child())
 
 def test_forked_child_runs_torch_on_one_thread_only_while_one_of_our_models_is_alive():
     assert run_python(FORK_CHILD_THREADS).split() == ["2", "1", "2"]
+
+
+CLI_EXIT = """
+import atexit, gc, runpy, sys
+atexit.register(lambda: print("FROZEN", gc.get_freeze_count() > 0))
+sys.argv = ["spacy_elmo_w2v", {argv!r}]
+runpy.run_module("spacy_elmo_w2v", run_name="__main__")
+"""
+
+
+def test_the_command_line_freezes_the_collector_when_its_command_ends_and_keeps_its_exit_status():
+    import subprocess
+    import sys
+
+    for argv, status in (("--help", 0), ("no-such-command", 2)):
+        out = subprocess.run([sys.executable, "-c", CLI_EXIT.format(argv=argv)], capture_output=True, text=True, timeout=120)
+        assert out.returncode == status, out.stderr
+        assert "FROZEN True" in out.stdout, out.stdout
