@@ -2,7 +2,7 @@
 
     pip install -e '.[benchmark]'
     python benchmarks/scale.py [--ptb PTB_TRAIN] [--tokens 20000000] [--types 1000000] [--work DIR]
-                               [--repeats 1] [--cases ptb,zipf,zipf-busy,ptb-busy,growth,elmo,elmo-growth,elmo-busy]
+                               [--repeats 1] [--cases ptb,zipf,zipf-busy,ptb-busy,threads,exit,growth,elmo,elmo-growth,elmo-busy]
                                [--elmo-vocab 50000] [--elmo-minutes 1] [--elmo-corpus zipf|ptb]
 
 Cases (each implementation in its own subprocess, alternating ours/gensim):
@@ -15,6 +15,9 @@ Cases (each implementation in its own subprocess, alternating ours/gensim):
 - ``threads``: ours on PTB with the thread defaults off
   (``SPACY_ELMO_W2V_THREADS=0``, torch's own: every core, libgomp's long
   spin) and on, quiet and with one busy process;
+- ``exit``: ours on PTB started as ``python -m spacy_elmo_w2v`` (which
+  freezes the collector when the command ends) and as the same command line
+  without that, quiet and with one busy process: what the interpreter's exit costs;
 - ``growth``: ours on a fifth of the Zipf corpus and on that fifth repeated
   5 times (min_count 1, so the vocabulary is the same): peak RSS should not grow;
 - ``elmo``: ``pretrain-elmo`` (configs/elmo.cfg, CPU preset) on the Zipf
@@ -32,7 +35,8 @@ Cases (each implementation in its own subprocess, alternating ours/gensim):
 lines of PTB valid) instead of the Zipf corpus.
 
 Measured per run: wall seconds of the whole command (start-up, reading,
-vocabulary, training, saving), corpus tokens/s (corpus tokens x epochs /
+vocabulary, training, saving, exit) and of its exit alone (``exit_s``: from
+its last line of output), corpus tokens/s (corpus tokens x epochs /
 wall seconds), the child's peak RSS (``os.wait4``'s rusage of that child) and
 the vocabulary size. gensim runs ``Word2Vec(corpus_file=..., workers=cores)``
 with the same hyperparameters (dim 100, window 5, 5 negatives, t = 1e-4).
@@ -59,20 +63,32 @@ def cores() -> int:
 
 
 def measure(cmd: List[str], env: Optional[Dict[str, str]] = None) -> Dict:
-    """Run ``cmd``; return wall seconds, peak RSS (MB) of that child, and its last stdout line."""
+    """Run ``cmd``; return wall seconds, seconds from its last line of output to its exit (``exit_s``: the
+    interpreter's teardown), peak RSS (MB) of that child, and its output."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    out = proc.stdout.read()
+    lines, last = [], start
+    for line in proc.stdout:
+        lines.append(line)
+        last = time.perf_counter()
     _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
+    end = time.perf_counter()
+    out = "".join(lines)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out[-3000:]}")
-    return {"seconds": wall, "rss_mb": usage.ru_maxrss / 1e3, "output": out}
+    return {"seconds": end - start, "exit_s": end - last, "rss_mb": usage.ru_maxrss / 1e3, "output": out}
 
 
-def run_ours(corpus: Path, epochs: int, min_count: int, out: Path, env: Optional[Dict[str, str]] = None) -> Dict:
-    cmd = [sys.executable, "-m", "spacy_elmo_w2v", "pretrain-skipgram", str(ROOT / "configs" / "skipgram.cfg"),
+# The command line as it was before it froze the collector at exit (``spacy_elmo_w2v/__main__.py``): the ``exit`` case.
+UNFROZEN_CLI = [sys.executable, "-c", "from spacy_elmo_w2v.threads import configure_threads; configure_threads(); "
+                "from spacy_elmo_w2v.cli import app; app(prog_name='spacy_elmo_w2v')"]
+
+
+def run_ours(corpus: Path, epochs: int, min_count: int, out: Path, env: Optional[Dict[str, str]] = None,
+             cli: Optional[List[str]] = None) -> Dict:
+    """Our whole ``pretrain-skipgram`` command; ``cli``: how it is started (``python -m spacy_elmo_w2v``)."""
+    cmd = [*(cli or [sys.executable, "-m", "spacy_elmo_w2v"]), "pretrain-skipgram", str(ROOT / "configs" / "skipgram.cfg"),
            str(out), "--overwrite", "--no-progress", "--paths.train", str(corpus), "--pretrain.max_epochs", str(epochs),
            "--components.skipgram_vectors.min_count", str(min_count)]
     r = measure(cmd, env)
@@ -147,7 +163,7 @@ class _nothing:
 
 
 def report(case: str, impl: str, r: Dict, epochs: int) -> Dict:
-    row = {"case": case, "impl": impl, "seconds": round(r["seconds"], 2),
+    row = {"case": case, "impl": impl, "seconds": round(r["seconds"], 2), "exit_s": round(r["exit_s"], 2),
            "tokens_per_s": round(r["tokens"] * epochs / r["seconds"]), "rss_mb": round(r["rss_mb"]),
            "vocab": r["vocab"], "load": os.getloadavg()[0]}
     print(json.dumps(row), flush=True)
@@ -230,6 +246,19 @@ def main() -> None:
                         with Busy() if busy else _nothing():
                             r = run_ours(args.ptb, 5, 10, args.work / "out_ours", env)
                         rows.append(report("ptb-busy" if busy else "ptb", f"ours, {label}", r, 5))
+            continue
+        if case == "exit":
+            for _ in range(args.repeats):
+                for busy in (False, True):
+                    for label, cli in (("collector frozen at exit", None), ("not frozen", UNFROZEN_CLI)):
+                        with Busy() if busy else _nothing():
+                            r = run_ours(args.ptb, 5, 10, args.work / "out_ours", cli=cli)
+                        rows.append(report("ptb-busy" if busy else "ptb", f"ours, {label}", r, 5))
+            for c in ("ptb", "ptb-busy"):
+                for label in ("collector frozen at exit", "not frozen"):
+                    mine = [r for r in rows if r["case"] == c and r["impl"] == f"ours, {label}"]
+                    print(f"{c}, {label}: median {statistics.median(r['seconds'] for r in mine):.2f} s, of which "
+                          f"{statistics.median(r['exit_s'] for r in mine):.2f} s after the last output", flush=True)
             continue
         corpus, epochs, min_count = setups[case.replace("-busy", "")]
         for _ in range(args.repeats):
