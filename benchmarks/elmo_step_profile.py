@@ -89,7 +89,7 @@ def main() -> None:
     import torch
 
     from spacy_elmo_w2v.distributed import process_group
-    from spacy_elmo_w2v.elmo.batching import stream_batches, stream_shard
+    from spacy_elmo_w2v.elmo.batching import n_stream_batches, stream_batches, stream_shard
     from spacy_elmo_w2v.elmo.objective import _detach
     from spacy_elmo_w2v.elmo.optim import make_adam
 
@@ -105,6 +105,10 @@ def main() -> None:
         shard = stream_shard(ids, args.rows * group.world_size, group.rank, group.world_size)
         optimizer = make_adam(bilm.parameters(), 0.002) if args.adam == "fused" else torch.optim.Adam(bilm.parameters(), lr=0.002)
         phases = {k: [] for k in ("batch", "forward", "backward", "clip", "adam", "step", "cpu")}
+        n_batches = n_stream_batches(len(shard), args.rows, args.bptt)
+        if n_batches < args.warmup + args.steps:
+            raise SystemExit(f"{args.sentences} sentences make {n_batches} batches of {args.rows} rows per process, "
+                             f"fewer than --warmup + --steps ({args.warmup + args.steps}): raise --sentences")
         batches = stream_batches(shard, args.rows, args.bptt)
         fwd_state = bwd_state = None
         bilm.train()
