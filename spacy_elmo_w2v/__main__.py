@@ -12,8 +12,8 @@ def main() -> None:
     outputs written and closed, the objects that exist are frozen
     (``gc.freeze``): the interpreter's collections while it exits would
     otherwise walk everything torch and spaCy made at import only to free
-    it by reference count anyway, 0.3-0.6 s of a PTB skip-gram run (README,
-    "Skip-gram at scale").
+    it by reference count anyway: a PTB skip-gram run now exits 0.15 s after
+    its last output instead of 0.73 s (README, "Skip-gram at scale").
     """
     configure_threads()
     from .cli import app
