@@ -65,14 +65,15 @@ def toy_skipgram_dir(tmp_path_factory, toy_corpus_path) -> Path:
     return out
 
 
-def run_python(code: str, timeout: float = 120) -> str:
-    """Run ``code`` in a fresh interpreter; assert it exits 0 and return its stdout.
+def run_python(code: str, timeout: float = 120, status: int = 0) -> str:
+    """Run ``code`` in a fresh interpreter; assert it exits with ``status`` and return its stdout.
 
     For behaviour that needs a process of its own: forking workers, blocked
-    imports. A hang fails the test through ``timeout`` instead of blocking the run.
+    imports, the process's exit. A hang fails the test through ``timeout``
+    instead of blocking the run.
     """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == status, result.stderr
     return result.stdout
 
 
