@@ -157,7 +157,6 @@ def test_two_process_skipgram_writes_a_pipeline_as_good_as_one_process(toy_corpu
     # each process took half of the step's centers and half of its noise groups
     per_process = {k: v // 2 for k, v in srsly.read_json(tmp_path / "sg1" / "training_log.json")["per_process"].items()}
     assert srsly.read_json(out / "training_log.json")["per_process"] == per_process
-    assert min(per_process.values()) >= 1
 
 
 @pytest.fixture(scope="module")
