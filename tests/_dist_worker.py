@@ -5,6 +5,9 @@ Modes:
   ``full`` or ``adaptive`` softmax) through DDP, each rank on its shard of a
   fixed id stream (with the adaptive head, rank 1's shard has no word of
   the tail cluster); rank 0 saves the weights to OUT.
+- ``ddp-buffers OUT``: 2 SGD steps through DDP of a tiny biLM with a char
+  CNN, rank 1 having changed its char table after DDP was built; rank r
+  saves its char table to ``OUT.r``.
 - ``exchange OUT DENSE_ABOVE``: the skip-gram exchange
   (:class:`SummedUpdates`, every 2 steps, ``DENSE_ABOVE`` ``0`` for whole
   tables, ``1`` for moved rows) over 9 steps in which each rank
@@ -26,13 +29,15 @@ STEP_SEED, STEP_ROWS, STEP_BPTT, STEP_LR = 0, 4, 6, 0.5
 STEP_WORDS, STEP_CUTOFF = 30, 20
 
 
-def tiny_bilm(head: str = "full"):
-    """A biLM of a few hundred parameters over ``STEP_WORDS`` words, the same on every call."""
+def tiny_bilm(head: str = "full", chars: bool = False):
+    """A biLM of a few hundred parameters over ``STEP_WORDS`` words, the same on every call
+    (``chars``: with a char CNN, whose table of characters is the model's one buffer)."""
     from spacy_elmo_w2v.elmo.bilm import build_bilm
-    from spacy_elmo_w2v.elmo.spec import BiLMSpec, EncoderSpec, HeadSpec
+    from spacy_elmo_w2v.elmo.spec import BiLMSpec, CharCNNSpec, EncoderSpec, HeadSpec
 
+    char_cnn = CharCNNSpec(char_width=4, filters=[[1, 4], [2, 4]], n_highway=1, max_chars=6) if chars else None
     spec = BiLMSpec(
-        encoder=EncoderSpec(word_width=8, char_cnn=None), n_layers=2, hidden_size=12, projection_size=8, residual=True,
+        encoder=EncoderSpec(word_width=8, char_cnn=char_cnn), n_layers=2, hidden_size=12, projection_size=8, residual=True,
         dropout=0.0, head=HeadSpec(kind=head, cutoffs=[STEP_CUTOFF], div_value=2.0, tie_embeddings=False),
     )
     torch.manual_seed(STEP_SEED)
@@ -75,6 +80,23 @@ def ddp_step(out_path: str, head: str, steps: str) -> None:
         sgd_steps(bilm, forward, shard, STEP_ROWS // group.world_size, int(steps))
         if group.is_main:
             torch.save(bilm.state_dict(), out_path)
+
+    with process_group("cpu", timeout_s=60) as group:
+        train_and_save(group)
+        group.barrier()
+
+
+def ddp_buffers(out_path: str) -> None:
+    from spacy_elmo_w2v.elmo.objective import StreamObjective
+
+    def train_and_save(group) -> None:
+        bilm = tiny_bilm(chars=True)
+        forward = data_parallel(StreamObjective(bilm, every_parameter=True), torch.device("cpu"), group)
+        if group.rank == 1:
+            bilm.encoder.word_chars[0, 0] += 1  # after DDP copied rank 0's buffers
+        shard = stream_shard(step_stream(), STEP_ROWS, group.rank, group.world_size)
+        sgd_steps(bilm, forward, shard, STEP_ROWS // group.world_size, 2)
+        torch.save(bilm.encoder.word_chars, f"{out_path}.{group.rank}")
 
     with process_group("cpu", timeout_s=60) as group:
         train_and_save(group)
@@ -132,6 +154,8 @@ if __name__ == "__main__":
     mode, *args = sys.argv[1:]
     if mode == "ddp-step":
         ddp_step(*args)
+    elif mode == "ddp-buffers":
+        ddp_buffers(*args)
     elif mode == "exchange":
         exchange(*args)
     else:

@@ -121,6 +121,19 @@ def test_ddp_steps_equal_one_process_when_a_rank_has_no_target_in_an_adaptive_cl
         torch.testing.assert_close(ddp[name], value, rtol=1e-5, atol=1e-6, msg=name)
 
 
+def test_ddp_does_not_resend_the_char_table_at_every_step(tmp_path):
+    # The char CNN's table is the biLM's one buffer, the same on every rank: DDP copies it once, when
+    # it is built, and not before every forward (it would have overwritten rank 1's changed table).
+    from . import _dist_worker as worker
+
+    result = torchrun([str(WORKER), "ddp-buffers", str(tmp_path / "chars")])
+    assert result.returncode == 0, result.stderr[-3000:]
+    built = worker.tiny_bilm(chars=True).encoder.word_chars
+    rank0, rank1 = (torch.load(tmp_path / f"chars.{r}") for r in (0, 1))
+    assert torch.equal(rank0, built)
+    assert rank1[0, 0] == built[0, 0] + 1 and torch.equal(rank1[1:], built[1:])
+
+
 @pytest.mark.parametrize("dense_above", ["0", "1"], ids=["whole-tables", "moved-rows"])
 def test_skipgram_exchange_leaves_every_rank_the_sum_of_all_moves_to_the_bit(dense_above, tmp_path):
     from . import _dist_worker as worker
