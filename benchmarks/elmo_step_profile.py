@@ -2,9 +2,9 @@
 
     python benchmarks/elmo_step_profile.py --rows 64 [--steps 40]                        # 1 process
     torchrun --standalone --nproc-per-node 2 benchmarks/elmo_step_profile.py --rows 32     # 2 processes
-        [--no-sync] [--ddp ours|search-unused] [--hook none|fp16] [--adam fused|unfused]
+        [--no-sync] [--ddp ours|search-unused] [--hook none|fp16] [--adam fused|unfused] [--config CFG]
 
-The CPU preset biLM (configs/elmo.cfg) over the first ``--sentences`` lines
+The CPU preset biLM (configs/elmo.cfg, or the biLM of ``--config``) over the first ``--sentences`` lines
 of PTB train, built the way ``pretrain-elmo`` builds it; each step is the
 training loop's step, timed phase by phase (median milliseconds over
 ``--steps`` steps after ``--warmup``): reading the batch, forward, backward
@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 
 
-def build(sentences: int, work: Path):
-    """The CPU preset biLM over PTB's first ``sentences`` lines, and that text's LM id stream."""
+def build(sentences: int, work: Path, config: Path):
+    """The biLM of ``config`` over PTB's first ``sentences`` lines, and that text's LM id stream."""
     from spacy_elmo_w2v.config import load_config
     from spacy_elmo_w2v.corpus import iter_corpus_blocks
     from spacy_elmo_w2v.counting import count_corpus
@@ -44,7 +44,7 @@ def build(sentences: int, work: Path):
     from spacy_elmo_w2v.elmo.lm_data import head_blocks, write_lm_id_file
     from spacy_elmo_w2v.pipeline import find_pipe, nlp_from_config
 
-    nlp = nlp_from_config(load_config(ROOT / "configs" / "elmo.cfg", {}))
+    nlp = nlp_from_config(load_config(config, {}))
     _, pipe = find_pipe(nlp, FACTORY)
     train = DATA / "ptb" / "ptb.train.txt"
 
@@ -83,6 +83,7 @@ def main() -> None:
     parser.add_argument("--ddp", choices=["ours", "search-unused"], default="ours")
     parser.add_argument("--hook", choices=["none", "fp16"], default="none")
     parser.add_argument("--adam", choices=["fused", "unfused"], default="fused")
+    parser.add_argument("--config", type=Path, default=ROOT / "configs" / "elmo.cfg", help="a pretrain-elmo config")
     args = parser.parse_args()
 
     import numpy as np
@@ -95,7 +96,7 @@ def main() -> None:
 
     torch.manual_seed(0)
     with process_group("cpu") as group, tempfile.TemporaryDirectory() as tmp:
-        bilm, ids = build(args.sentences, Path(tmp)) if group.is_main else (None, None)
+        bilm, ids = build(args.sentences, Path(tmp), args.config) if group.is_main else (None, None)
         bilm, ids = group.from_main(lambda: (bilm, np.asarray(ids)))  # the same model and stream on every rank
         forward = wrap(bilm, group, args.ddp)
         if args.hook != "none" and group.is_distributed:

@@ -1,6 +1,7 @@
 """Defaults live once: the factories' default configs; the shipped configs, presets, README and benchmarks follow them."""
 import importlib.util
 import re
+import textwrap
 
 import pytest
 import spacy
@@ -91,3 +92,17 @@ def test_skipgram_benchmark_reads_its_settings_from_the_config(tmp_path):
     changed.write_text(text.replace("min_count = 10", "min_count = 3").replace("width = 100", "width = 7"), encoding="utf8")
     settings = benchmark.read_settings(changed)
     assert (settings["min_count"], settings["width"]) == (3, 7)
+
+
+def test_readme_char_cnn_block_gives_the_elmo_config_a_char_cnn():
+    from spacy.util import load_config_from_str
+
+    readme = (ROOT / "README.md").read_text(encoding="utf8")
+    found = re.search(r"```ini\n( *\[components\.elmo_vectors\.model\.encoder\.char_cnn\]\n.*?\n) *```", readme, re.S)
+    block = textwrap.dedent(found.group(1))
+    shipped = (ROOT / presets.CONFIGS["elmo"]).read_text(encoding="utf8")
+    assert shipped.count("char_cnn = null\n") == 1  # the line the README says to replace
+    pipe = nlp_from_config(load_config_from_str(shipped.replace("char_cnn = null\n", block))).get_pipe("elmo_vectors")
+    pipe.initialize_from_vocabulary(pipe.vocabulary_from_counts({"the": 3, "cat": 2}, max_size=None, source="test"))
+    max_chars = int(re.search(r"max_chars = (\d+)", block).group(1))
+    assert pipe.torch_model.encoder.word_chars.shape == (len(pipe.lm_vocab), max_chars)
