@@ -67,39 +67,41 @@ def sgd_steps(bilm, forward, ids, rows: int, steps: int) -> None:
                     p -= STEP_LR * p.grad
 
 
-def ddp_step(out_path: str, head: str, steps: str) -> None:
+def ddp_sgd_steps(bilm, group, head: str, steps: int, after_wrap=None) -> None:
+    """``steps`` SGD steps of ``bilm`` through DDP, each rank on its shard of ``step_stream(head)``;
+    ``after_wrap(bilm, group)``, when given, runs once DDP is built, before the first step.
+
+    The DDP wrapper lives only in here: it is gone before the process group is
+    destroyed, as in pretrain-elmo (one still holding gloo work at interpreter
+    exit can abort the process).
+    """
     from spacy_elmo_w2v.elmo.objective import StreamObjective
 
-    def train_and_save(group) -> None:
-        # the DDP wrapper lives only in here: it is gone before the process group is
-        # destroyed, as in pretrain-elmo (one still holding gloo work at interpreter exit
-        # can abort the process)
+    forward = data_parallel(StreamObjective(bilm, every_parameter=True), torch.device("cpu"), group)
+    if after_wrap is not None:
+        after_wrap(bilm, group)
+    shard = stream_shard(step_stream(head), STEP_ROWS, group.rank, group.world_size)
+    sgd_steps(bilm, forward, shard, STEP_ROWS // group.world_size, steps)
+
+
+def ddp_step(out_path: str, head: str, steps: str) -> None:
+    with process_group("cpu", timeout_s=60) as group:
         bilm = tiny_bilm(head)
-        forward = data_parallel(StreamObjective(bilm, every_parameter=True), torch.device("cpu"), group)
-        shard = stream_shard(step_stream(head), STEP_ROWS, group.rank, group.world_size)
-        sgd_steps(bilm, forward, shard, STEP_ROWS // group.world_size, int(steps))
+        ddp_sgd_steps(bilm, group, head, int(steps))
         if group.is_main:
             torch.save(bilm.state_dict(), out_path)
-
-    with process_group("cpu", timeout_s=60) as group:
-        train_and_save(group)
         group.barrier()
 
 
 def ddp_buffers(out_path: str) -> None:
-    from spacy_elmo_w2v.elmo.objective import StreamObjective
-
-    def train_and_save(group) -> None:
-        bilm = tiny_bilm(chars=True)
-        forward = data_parallel(StreamObjective(bilm, every_parameter=True), torch.device("cpu"), group)
+    def change_rank_1_table(bilm, group) -> None:  # after DDP copied rank 0's buffers
         if group.rank == 1:
-            bilm.encoder.word_chars[0, 0] += 1  # after DDP copied rank 0's buffers
-        shard = stream_shard(step_stream(), STEP_ROWS, group.rank, group.world_size)
-        sgd_steps(bilm, forward, shard, STEP_ROWS // group.world_size, 2)
-        torch.save(bilm.encoder.word_chars, f"{out_path}.{group.rank}")
+            bilm.encoder.word_chars[0, 0] += 1
 
     with process_group("cpu", timeout_s=60) as group:
-        train_and_save(group)
+        bilm = tiny_bilm(chars=True)
+        ddp_sgd_steps(bilm, group, "full", 2, after_wrap=change_rank_1_table)
+        torch.save(bilm.encoder.word_chars, f"{out_path}.{group.rank}")
         group.barrier()
 
 
