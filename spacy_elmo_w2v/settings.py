@@ -8,6 +8,7 @@ be; :func:`settings_from_section` checks every value against them, so
 of a traceback after the corpus was read.
 """
 import dataclasses
+import difflib
 import math
 import numbers
 import typing
@@ -37,6 +38,13 @@ def _fits(value: Any, kind: type) -> bool:
     if kind is float:
         return isinstance(value, numbers.Real) and math.isfinite(value)
     return isinstance(value, kind)
+
+
+def _unknown_key(section_name: str, key: str, names: typing.Collection[str]) -> str:
+    """One unknown key of a section, with the setting it most resembles (a typo's fix), if any."""
+    close = difflib.get_close_matches(key, sorted(names), n=1)
+    hint = f" (did you mean {section_name}.{close[0]}?)" if close else ""
+    return f"unknown key {section_name}.{key}{hint}"
 
 
 def check_value(
@@ -80,9 +88,11 @@ def settings_from_section(cls: Type[T], section: Mapping[str, Any], section_name
     names = {f.name for f in fields}
     missing, unknown = sorted(names - section.keys()), sorted(section.keys() - names)
     if missing or unknown:
+        problems = [_unknown_key(section_name, key, names) for key in unknown]
+        if missing:
+            problems.append(f"missing {', '.join(missing)}")
         raise UserInputError(
-            f"The [{section_name}] section has unknown keys {unknown} and is missing {missing}; "
-            f"see {example_config} for the full list."
+            f"The [{section_name}] section: {'; '.join(problems)}. See {example_config} for every setting."
         )
     hints = typing.get_type_hints(cls)
     for f in fields:

@@ -1,4 +1,5 @@
 """Bad input gets an error that names the problem and the fix; failed runs leave no OUTPUT_DIR."""
+import dataclasses
 import os
 import subprocess
 import sys
@@ -110,9 +111,23 @@ def test_missing_train_path_says_how_to_give_one(tmp_path):
         pretrain_skipgram(CONFIG, tmp_path / "out", overrides={}, progress=False)
 
 
-def test_unknown_training_setting_is_named(tmp_path, toy_corpus_path):
-    with pytest.raises(UserInputError, match="unknown keys \\['epochs'\\]"):
+def test_unknown_training_setting_is_named_with_the_setting_it_resembles(tmp_path, toy_corpus_path):
+    with pytest.raises(UserInputError) as err:
         _pretrain(toy_corpus_path, tmp_path / "out", **{"pretrain.epochs": 3})
+    message = str(err.value)
+    assert "unknown key pretrain.epochs (did you mean pretrain.max_epochs?)" in message
+    assert "missing" not in message  # nothing is missing: only what is wrong is named
+
+
+def test_missing_setting_is_named_alone():
+    from spacy_elmo_w2v.settings import settings_from_section
+    from spacy_elmo_w2v.skipgram.pretrain import SkipGramSettings
+
+    section = {f.name: 1 for f in dataclasses.fields(SkipGramSettings)}
+    del section["sync_every"]
+    with pytest.raises(UserInputError) as err:
+        settings_from_section(SkipGramSettings, section, "pretrain", "configs/skipgram.cfg")
+    assert "missing sync_every" in str(err.value) and "unknown" not in str(err.value)
 
 
 def test_gpu_request_without_cuda_falls_back_to_cpu(capsys):
