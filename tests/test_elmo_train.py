@@ -43,6 +43,18 @@ def trained(corpus, tmp_path_factory):
     return out
 
 
+@pytest.mark.parametrize("flag,expected", [("--no-progress", False), ("--progress", True), (None, "absent")])
+def test_progress_flag_sets_the_configs_progress_setting(flag, expected, monkeypatch, tmp_path):
+    import spacy_elmo_w2v.elmo.train as elmo_train
+
+    seen = {}
+    monkeypatch.setattr(elmo_train, "pretrain_elmo", lambda config, out, overrides, **kw: seen.update(overrides))
+    result = run_cli("pretrain-elmo", CONFIG, tmp_path / "out", "--pretrain.max_epochs", "2", *([flag] if flag else []))
+    assert result.exit_code == 0, result.output
+    assert seen.get("pretrain.progress", "absent") == expected
+    assert seen["pretrain.max_epochs"] == 2
+
+
 def test_pretrain_writes_a_pipeline_that_spacy_loads(trained):
     nlp = spacy.load(trained)
     assert nlp.pipe_names == ["elmo_vectors"]

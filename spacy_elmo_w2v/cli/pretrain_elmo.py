@@ -20,6 +20,9 @@ def pretrain_elmo_cli(
     dist_timeout: Optional[float] = typer.Option(
         None, "--dist-timeout", help="Under torchrun: seconds a process waits for the others before the run stops (default 600)"
     ),
+    progress: Optional[bool] = typer.Option(
+        None, "--progress/--no-progress", help="Show a progress bar (default: the config's [pretrain] progress)"
+    ),
 ) -> None:
     """Pretrain the ELMo biLM and save a pipeline with the elmo_vectors component.
 
@@ -29,7 +32,10 @@ def pretrain_elmo_cli(
     """
     from ..elmo.train import pretrain_elmo
 
+    overrides = overrides_from(ctx)
+    if progress is not None:  # the flag spelled as pretrain-skipgram's; the setting stays the config's
+        overrides["pretrain.progress"] = progress
     pretrain_elmo(
-        config_path, output_dir, overrides_from(ctx), gpu_id=gpu_id, resume=resume, overwrite=overwrite, restart=restart,
+        config_path, output_dir, overrides, gpu_id=gpu_id, resume=resume, overwrite=overwrite, restart=restart,
         dist_timeout=dist_timeout,
     )
