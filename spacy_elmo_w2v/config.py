@@ -31,7 +31,36 @@ def load_config(path: Union[str, Path], overrides: Dict[str, Any]) -> Config:
     try:
         return spacy_load_config(path, overrides=overrides, interpolate=False)
     except Exception as e:  # ConfigValidationError, parser errors
-        raise UserInputError(f"Cannot load config {path}: {e}") from None
+        raise UserInputError(f"Cannot load config {path}: {e}{_misspelt_sections(path, overrides)}") from None
+
+
+def _misspelt_sections(path: Path, overrides: Dict[str, Any]) -> str:
+    """For overrides whose section the config at ``path`` lacks, the existing section each most resembles
+    (`` (did you mean --pretrain.max_epochs?)``); empty when there is none or the config does not parse."""
+    import difflib
+
+    from spacy.util import load_config as spacy_load_config
+
+    try:
+        config = spacy_load_config(path, interpolate=False)
+    except Exception:
+        return ""
+    sections = []
+    stack = [("", config)]
+    while stack:
+        prefix, node = stack.pop()
+        for key, value in node.items():
+            if isinstance(value, dict):
+                sections.append(prefix + key)
+                stack.append((f"{prefix}{key}.", value))
+    hints = []
+    for key in overrides:
+        section, _, setting = key.rpartition(".")
+        if section and section not in sections:
+            close = difflib.get_close_matches(section, sections, n=1)
+            if close:
+                hints.append(f"--{close[0]}.{setting}")
+    return f" (did you mean {' / '.join(hints)}?)" if hints else ""
 
 
 def _renamed_legacy_overrides(overrides: Dict[str, Any]) -> Dict[str, Any]:

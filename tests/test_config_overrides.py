@@ -1,9 +1,11 @@
 """Dotted config overrides on the command line, read as spaCy's CLI reads them."""
 import pytest
 
-from spacy_elmo_w2v.config import parse_overrides
+from spacy_elmo_w2v.config import load_config, parse_overrides
 from spacy_elmo_w2v.errors import UserInputError
 from spacy_elmo_w2v.overrides import ENV_VAR
+
+from .conftest import CONFIGS
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +58,19 @@ def test_the_parser_agrees_with_spacys_own_where_spacy_has_one():
     spacy_util = pytest.importorskip("spacy.cli._util")
     args = ["--a.b", "1", "--a.c=[1, 2]", "--a.d", "--a.e", "text", "--a.f", "0.5"]
     assert parse_overrides(list(args)) == spacy_util.parse_config_overrides(list(args))
+
+
+@pytest.mark.parametrize(
+    "override,suggested",
+    [("pretrainn.max_epochs", "--pretrain.max_epochs"), ("components.skipgram_vector.window", "--components.skipgram_vectors.window")],
+)
+def test_an_override_of_a_misspelt_section_suggests_the_section_it_resembles(override, suggested):
+    with pytest.raises(UserInputError) as err:
+        load_config(CONFIGS / "skipgram.cfg", {override: 3})
+    assert f"(did you mean {suggested}?)" in str(err.value)
+
+
+def test_an_override_of_an_unrelated_section_suggests_nothing():
+    with pytest.raises(UserInputError) as err:
+        load_config(CONFIGS / "skipgram.cfg", {"zzzzqqq.x": 3})
+    assert "did you mean" not in str(err.value) and "zzzzqqq" in str(err.value)
