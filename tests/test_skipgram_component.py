@@ -194,9 +194,12 @@ def test_pipeline_bytes_round_trip_is_exact(nlp):
 
 
 def test_component_can_be_sourced_into_another_pipeline(toy_skipgram_dir):
+    source = spacy.load(toy_skipgram_dir)
     nlp = spacy.blank("en")
-    nlp.add_pipe("skipgram_vectors", source=spacy.load(toy_skipgram_dir))
+    nlp.add_pipe("skipgram_vectors", source=source)  # spaCy warns W113 here; the vectors come along anyway
     assert nlp("cat")[0].has_vector
+    assert np.array_equal(nlp("cat")[0].vector, source("cat")[0].vector)
+    assert nlp.vocab.vectors.shape == source.vocab.vectors.shape
 
 
 def test_nlp_update_trains_the_vectors():
