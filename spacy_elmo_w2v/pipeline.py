@@ -8,11 +8,13 @@ from .config import pipeline_config
 from .errors import UserInputError
 
 
-def find_pipe(nlp: Language, factory: str, name: Optional[str] = None) -> Tuple[str, Any]:
+def find_pipe(nlp: Language, factory: str, name: Optional[str] = None, *, made_by: Optional[str] = None) -> Tuple[str, Any]:
     """The (name, component) of the first pipe made by ``factory``, whatever it is called;
     with ``name``, the pipe of that name, which must be made by ``factory``.
 
-    Raises :class:`UserInputError` if the pipeline has no such pipe.
+    Raises :class:`UserInputError` if the pipeline has no such pipe; ``made_by``
+    (a command, e.g. ``"pretrain-skipgram"``) names what writes a pipeline
+    that has one, for a pipeline loaded from disk.
     """
     for pipe_name, pipe in nlp.pipeline:
         if nlp.get_pipe_meta(pipe_name).factory == factory and name in (None, pipe_name):
@@ -22,10 +24,12 @@ def find_pipe(nlp: Language, factory: str, name: Optional[str] = None) -> Tuple[
             f"The pipeline has no {factory!r} component called {name!r} (it has: {', '.join(nlp.pipe_names) or 'none'}). "
             f"Leave the name out to use the first {factory!r} component."
         )
-    raise UserInputError(
-        f"The pipeline has no {factory!r} component (it has: {', '.join(nlp.pipe_names) or 'none'}). "
-        f"Add one with nlp.add_pipe({factory!r}) or use a config whose [nlp] pipeline lists it."
+    fix = (
+        f"Give a pipeline written by `python -m spacy_elmo_w2v {made_by}`."
+        if made_by
+        else f"Add one with nlp.add_pipe({factory!r}) or use a config whose [nlp] pipeline lists it."
     )
+    raise UserInputError(f"The pipeline has no {factory!r} component (it has: {', '.join(nlp.pipe_names) or 'none'}). {fix}")
 
 
 def nlp_from_config(config: Config) -> Language:

@@ -299,3 +299,20 @@ def test_a_corpus_too_large_for_the_memory_fails_before_reading(tmp_path, monkey
     monkeypatch.setattr(memory, "available_memory", lambda: corpus.stat().st_size)
     with pytest.raises(UserInputError, match=r"needs about .* of memory .* only .* is available"):
         read_corpus(corpus)
+
+
+# -- a pipeline without the component a command needs -------------------------
+
+
+def test_a_pipeline_without_the_component_says_how_to_add_one_in_code():
+    from spacy_elmo_w2v.pipeline import find_pipe
+
+    with pytest.raises(UserInputError, match=r"has no 'skipgram_vectors' component \(it has: none\)\. Add one with nlp\.add_pipe"):
+        find_pipe(spacy.blank("en"), "skipgram_vectors")
+
+
+def test_a_command_given_the_wrong_pipeline_names_the_command_that_writes_the_right_one(toy_skipgram_dir, tmp_path):
+    result = run_cli("evaluate-perplexity", toy_skipgram_dir, write_toy_corpus(tmp_path / "t.txt"), cwd=tmp_path)
+    output = " ".join(result.stdout.split())
+    assert result.returncode == 1 and "Traceback" not in result.stderr, output + result.stderr
+    assert "has no 'elmo_vectors' component (it has: skipgram_vectors). Give a pipeline written by `python -m spacy_elmo_w2v pretrain-elmo`" in output

@@ -27,7 +27,7 @@ def evaluate_similarity_cli(
     from ..storage import load_pipeline
 
     nlp = load_pipeline(model, "MODEL", "pretrain-skipgram")
-    _, pipe = find_pipe(nlp, "skipgram_vectors")
+    _, pipe = find_pipe(nlp, "skipgram_vectors", made_by="pretrain-skipgram")
     scores = evaluate_pairs(nlp.vocab.vectors, read_pairs(pairs_path), pipe.normalizer)
     msg.good(
         f"Spearman rho {scores['spearman']:.3f} on {scores['covered']}/{scores['total']} pairs "

@@ -18,6 +18,6 @@ def export_word2vec_cli(
     from ..storage import load_pipeline
 
     nlp = load_pipeline(model, "MODEL", "pretrain-skipgram")
-    _, pipe = find_pipe(nlp, "skipgram_vectors")
+    _, pipe = find_pipe(nlp, "skipgram_vectors", made_by="pretrain-skipgram")
     pipe.to_word2vec(output_file)
     msg.good(f"Wrote {len(nlp.vocab.vectors)} vectors of width {nlp.vocab.vectors.shape[1]} to {output_file}")

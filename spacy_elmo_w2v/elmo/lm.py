@@ -56,10 +56,10 @@ class LanguageModel:
     ) -> "LanguageModel":
         """The language model of a pipeline's (a ``Language`` or a path) ``elmo_vectors`` pipe:
         the first one made by that factory, whatever its name, or the one called ``component``."""
-        nlp = nlp_or_path
+        nlp, made_by = nlp_or_path, None
         if isinstance(nlp_or_path, (str, Path)):
-            nlp = load_pipeline(nlp_or_path, "MODEL", "pretrain-elmo")
-        _, pipe = find_pipe(nlp, FACTORY, component)
+            nlp, made_by = load_pipeline(nlp_or_path, "MODEL", "pretrain-elmo"), "pretrain-elmo"
+        _, pipe = find_pipe(nlp, FACTORY, component, made_by=made_by)
 
         def tokenize(text: str) -> List[str]:
             return [t.text for t in nlp.make_doc(text) if not t.is_space]
