@@ -4,7 +4,7 @@ from typing import Any, Dict, List, Union
 
 from thinc.api import Config
 
-from .errors import UserInputError
+from .errors import UserInputError, did_you_mean
 
 # The section that belongs to our pretraining loops, not to the spaCy pipeline.
 # spaCy reserves [training], [pretraining], [initialize] and [corpora] for its
@@ -35,10 +35,8 @@ def load_config(path: Union[str, Path], overrides: Dict[str, Any]) -> Config:
 
 
 def _misspelt_sections(path: Path, overrides: Dict[str, Any]) -> str:
-    """For overrides whose section the config at ``path`` lacks, the existing section each most resembles
+    """For each override whose section the config at ``path`` lacks, the existing section it most resembles
     (`` (did you mean --pretrain.max_epochs?)``); empty when there is none or the config does not parse."""
-    import difflib
-
     from spacy.util import load_config as spacy_load_config
 
     try:
@@ -57,10 +55,8 @@ def _misspelt_sections(path: Path, overrides: Dict[str, Any]) -> str:
     for key in overrides:
         section, _, setting = key.rpartition(".")
         if section and section not in sections:
-            close = difflib.get_close_matches(section, sections, n=1)
-            if close:
-                hints.append(f"--{close[0]}.{setting}")
-    return f" (did you mean {' / '.join(hints)}?)" if hints else ""
+            hints.append(did_you_mean(section, sections, lambda name: f"--{name}.{setting}"))
+    return "".join(hints)
 
 
 def _renamed_legacy_overrides(overrides: Dict[str, Any]) -> Dict[str, Any]:

@@ -1,4 +1,6 @@
 """Exceptions raised for bad user input. Each message names the problem and the fix."""
+import difflib
+from typing import Callable, Iterable
 
 
 class UserInputError(ValueError):
@@ -13,3 +15,10 @@ class PeerProcessError(RuntimeError):
 
     Raised instead of hanging; the CLI prints it as one error line.
     """
+
+
+def did_you_mean(word: str, choices: Iterable[str], spell: Callable[[str], str] = str) -> str:
+    """`` (did you mean X?)`` for the choice most like a misspelt ``word`` (``spell`` writes it as the
+    user would type it, e.g. as an override), or ``""`` when no choice is close."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f" (did you mean {spell(close[0])}?)" if close else ""

@@ -1,11 +1,11 @@
 """Finding our components in a pipeline, and building a pipeline from a config."""
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from spacy.language import Language
 from thinc.api import Config
 
 from .config import pipeline_config
-from .errors import UserInputError
+from .errors import UserInputError, did_you_mean
 
 
 def find_pipe(nlp: Language, factory: str, name: Optional[str] = None, *, made_by: Optional[str] = None) -> Tuple[str, Any]:
@@ -41,14 +41,30 @@ def nlp_from_config(config: Config) -> Language:
     except UserInputError:
         raise
     except Exception as e:  # config validation errors carry their own explanation
-        raise UserInputError(f"The config does not describe a valid pipeline: {_one_line(e)}") from None
+        raise UserInputError(f"The config does not describe a valid pipeline: {_one_line(e, config)}") from None
 
 
-def _one_line(error: Exception) -> str:
-    """A config validation error as one line: each wrong setting (as an override) with what is wrong."""
+def _one_line(error: Exception, config: Config) -> str:
+    """A config validation error as one line: each wrong setting (as an override) with what is wrong,
+    and for a misspelt setting of a component, the setting of its factory it most resembles."""
     problems = getattr(error, "errors", None) or []
     if not problems:
         return " ".join(str(error).split())
     prefix = "components." if "Config error for '" in (getattr(error, "title", "") or "") else ""
-    wrong = "; ".join(f"--{prefix}{'.'.join(map(str, p.get('loc', [])))}: {p.get('msg', '').replace('at root: ', '')}" for p in problems)
-    return f"{wrong}. Fix it in the config or the override."
+    wrong = []
+    for problem in problems:
+        loc = [str(part) for part in problem.get("loc", [])]
+        text = f"--{prefix}{'.'.join(loc)}: {problem.get('msg', '').replace('at root: ', '')}"
+        if prefix and len(loc) == 2 and "unexpected argument" in problem.get("msg", ""):
+            text += did_you_mean(loc[1], _factory_settings(config, loc[0]), lambda name: f"--components.{loc[0]}.{name}")
+        wrong.append(text)
+    return f"{'; '.join(wrong)}. Fix it in the config or the override."
+
+
+def _factory_settings(config: Config, component: str) -> List[str]:
+    """The settings the factory of ``component`` (a name in ``[components]``) takes; empty if unknown."""
+    try:
+        factory = config["components"][component]["factory"]
+        return list(Language.get_factory_meta(factory).default_config)
+    except (KeyError, TypeError, ValueError):
+        return []

@@ -8,13 +8,12 @@ be; :func:`settings_from_section` checks every value against them, so
 of a traceback after the corpus was read.
 """
 import dataclasses
-import difflib
 import math
 import numbers
 import typing
 from typing import Any, Mapping, Optional, Tuple, Type, TypeVar
 
-from .errors import UserInputError
+from .errors import UserInputError, did_you_mean
 
 T = TypeVar("T")
 
@@ -42,9 +41,7 @@ def _fits(value: Any, kind: type) -> bool:
 
 def _unknown_key(section_name: str, key: str, names: typing.Collection[str]) -> str:
     """One unknown key of a section, with the setting it most resembles (a typo's fix), if any."""
-    close = difflib.get_close_matches(key, sorted(names), n=1)
-    hint = f" (did you mean {section_name}.{close[0]}?)" if close else ""
-    return f"unknown key {section_name}.{key}{hint}"
+    return f"unknown key {section_name}.{key}{did_you_mean(key, names, lambda name: f'{section_name}.{name}')}"
 
 
 def check_value(

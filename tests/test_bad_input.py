@@ -90,6 +90,7 @@ CLI_CASES = [
     Case("skipgram: learn_rate is not a number", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--pretrain.learn_rate", "abc"], r"--pretrain\.learn_rate must be a number > 0, not 'abc'"),
     Case("skipgram: window 0", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--components.skipgram_vectors.window", "0"], r"--components\.skipgram_vectors\.window must be an integer >= 1, not 0"),
     Case("skipgram: a misspelt setting", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--pretrain.max_epoch", "2"], r"unknown key pretrain\.max_epoch \(did you mean pretrain\.max_epochs\?\)\. See configs/skipgram\.cfg"),
+    Case("skipgram: a misspelt component setting", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--components.skipgram_vectors.windw", "3"], r"--components\.skipgram_vectors\.windw: unexpected argument: 'windw' \(did you mean --components\.skipgram_vectors\.window\?\)"),
     Case("elmo: no dev corpus", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": ""})], r"No dev corpus given: set --paths\.dev \("),
     Case("elmo: empty dev file", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": _empty(d, "dev.txt")})], r"dev\.txt contains no tokens .* Point --paths\.dev at a file"),
     Case("elmo: binary file in the corpus folder", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.train": _binary_in_folder(d)})], r"b\.bin is a binary file .* Remove it from the corpus"),
