@@ -49,6 +49,20 @@ def test_perplexity_of_shuffled_words_is_higher_than_of_real_text(lm):
     assert shuffled > real
 
 
+def test_the_progress_bar_counts_every_batch_and_changes_no_score(lm, model_dir, tmp_path, capsys):
+    from spacy_elmo_w2v.corpus import read_corpus
+    from spacy_elmo_w2v.elmo.batching import n_stream_batches
+    from spacy_elmo_w2v.elmo.lm_data import stream_ids
+
+    corpus = read_corpus(write_toy_corpus(tmp_path / "t.txt", 3))
+    quiet = lm.corpus_perplexity(corpus, batch_size=2, bptt=5)
+    assert "perplexity" not in capsys.readouterr().err
+    shown = lm.corpus_perplexity(corpus, batch_size=2, bptt=5, progress=True)
+    assert shown == quiet
+    n = n_stream_batches(len(stream_ids(corpus, lm.vocab, lm.normalizer)), 2, 5)
+    assert n > 1 and f"{n}/{n}" in capsys.readouterr().err
+
+
 def test_next_words_returns_k_words_most_probable_first(lm):
     top = lm.next_words("the cat sat on the", k=3)
     assert len(top) == 3

@@ -17,6 +17,7 @@ def evaluate_perplexity_cli(
     bptt: int = typer.Option(35, "--bptt", help="Tokens per chunk (the state is carried across chunks)"),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, -1 for CPU"),
     exclude_unk: bool = typer.Option(False, "--exclude-unk", help="Leave out-of-vocabulary words (<unk> targets) out of the score"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
 ) -> None:
     """Word-level perplexity (forward, backward, mean) of the biLM on FILE, with <eos> after each line."""
     import srsly
@@ -27,7 +28,9 @@ def evaluate_perplexity_cli(
     from ..elmo.lm import LanguageModel
 
     lm = LanguageModel.from_pipeline(model, device=resolve_device(gpu_id))
-    ppl = lm.corpus_perplexity(read_corpus(data, what="FILE"), batch_size=batch_size, bptt=bptt, exclude_unk=exclude_unk)
+    ppl = lm.corpus_perplexity(
+        read_corpus(data, what="FILE"), batch_size=batch_size, bptt=bptt, exclude_unk=exclude_unk, progress=progress
+    )
     metrics = {"model": str(model), "data": str(data), "exclude_unk": exclude_unk, **ppl.to_dict()}
     rows = [("forward", f"{ppl.fwd:.2f}"), ("backward", f"{ppl.bwd:.2f}"), ("mean", f"{ppl.mean:.2f}")]
     scored = "left out of the score" if exclude_unk else "scored as <unk>"

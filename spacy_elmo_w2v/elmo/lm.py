@@ -13,12 +13,14 @@ from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from ..corpus import TokenizedCorpus
 from ..errors import UserInputError
 from ..normalize import Normalizer
 from ..pipeline import find_pipe
 from ..vocab import Vocabulary
+from .batching import n_stream_batches
 from .bilm import BiLM
 from .hooks import FACTORY
 from .lm_data import EOS, stream_ids
@@ -73,13 +75,19 @@ class LanguageModel:
         return self.vocab.encode([self.normalizer(t) for t in tokens])
 
     def corpus_perplexity(
-        self, corpus: TokenizedCorpus, batch_size: int = 10, bptt: int = 35, exclude_unk: bool = False
+        self,
+        corpus: TokenizedCorpus,
+        batch_size: int = 10,
+        bptt: int = 35,
+        exclude_unk: bool = False,
+        progress: bool = False,
     ) -> Perplexity:
         """Perplexity of a corpus read as one stream with ``<eos>`` after each sentence,
         with the number of tokens and of out-of-vocabulary tokens (``n_oov``, ``oov_rate``).
 
         exclude_unk: do not score out-of-vocabulary words (``<unk>`` targets),
             as open-vocabulary LM evaluations do; they are still read as context.
+        progress: show a bar of the stream's batches (on stderr).
         """
         _check_count("batch_size", batch_size)
         _check_count("bptt", bptt)
@@ -88,7 +96,11 @@ class LanguageModel:
         if exclude_unk and n_oov == len(corpus):
             raise UserInputError("Every word is out of the vocabulary: with exclude_unk=True there is nothing to score.")
         ignore = self.vocab.unk_id if exclude_unk else None
-        ppl = evaluate_stream(self.bilm, ids, batch_size, bptt, self.device, ignore_target=ignore)
+        total = n_stream_batches(len(ids), batch_size, bptt)
+        with tqdm(total=total, unit="batch", desc="perplexity", disable=not progress, dynamic_ncols=True) as bar:
+            ppl = evaluate_stream(
+                self.bilm, ids, batch_size, bptt, self.device, ignore_target=ignore, on_batch=lambda: bar.update(1)
+            )
         return replace(ppl, n_tokens=len(corpus), n_oov=n_oov)
 
     def perplexity(

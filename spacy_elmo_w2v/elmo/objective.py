@@ -133,6 +133,7 @@ def evaluate_stream(
     device: torch.device,
     ignore_target: Optional[int] = None,
     sum_over_ranks: Callable[[List[float]], List[float]] = list,
+    on_batch: Callable[[], None] = lambda: None,
 ) -> Perplexity:
     """Perplexity of both directions on an id stream (dropout off; the model's train/eval mode is restored).
 
@@ -140,6 +141,8 @@ def evaluate_stream(
     sum_over_ranks: in a multi-process run each rank evaluates its shard of
         the stream and this sums the NLLs and counts over ranks
         (:meth:`spacy_elmo_w2v.distributed.ProcessGroup.sum`).
+    on_batch: called after each of the stream's batches
+        (:func:`.batching.n_stream_batches` of them), e.g. to move a progress bar.
     """
     was_training = bilm.training
     bilm.eval()
@@ -150,6 +153,7 @@ def evaluate_stream(
         b_nll += float(out.bwd_nll)
         f_n += out.n_fwd
         b_n += out.n_bwd
+        on_batch()
     bilm.train(was_training)
     f_nll, b_nll, f_n, b_n = sum_over_ranks([f_nll, b_nll, float(f_n), float(b_n)])
     if f_n == 0 or b_n == 0:
