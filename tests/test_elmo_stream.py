@@ -9,7 +9,7 @@ import torch
 from ._elmo_helpers import CONFIG, tiny_training, write_toy_corpus
 from spacy_elmo_w2v.corpus import build_vocab, iter_corpus_blocks, read_corpus
 from spacy_elmo_w2v.elmo import train as elmo_train
-from spacy_elmo_w2v.elmo.batching import stream_batches, stream_rows, stream_shard
+from spacy_elmo_w2v.elmo.batching import n_stream_targets, stream_batches, stream_rows, stream_shard
 from spacy_elmo_w2v.elmo.heads import AdaptiveSoftmax, valid_cutoffs
 from spacy_elmo_w2v.counting import count_corpus
 from spacy_elmo_w2v.idfile import DiskArray
@@ -120,6 +120,18 @@ def test_training_writes_tokens_per_second_eta_and_memory_to_metrics_jsonl(corpu
     out = tmp_path / "out"
     pretrain_elmo(CONFIG, out, tiny_training(*corpus, epochs=2))
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert len(records) >= 2
     assert all(r["tokens_per_s"] > 0 and r["rss_mb"] > 0 and "eta_s" in r for r in records)
+    ends = [r for r in records if "epoch_done" in r]
+    assert len(ends) == 2  # one record at the end of each epoch
+    # every epoch's bar ends full: the total is the targets the pass predicts, short last batch included
+    assert all(r["epoch_done"] and r["tokens"] == r["total_tokens"] > 0 and r["eta_s"] == 0 for r in ends)
     assert not (out / "lm_ids").exists()
+
+
+@pytest.mark.parametrize("n_ids,batch_size,bptt", [(101, 4, 7), (50, 3, 5), (9, 8, 3), (1000, 10, 35)])
+def test_n_stream_targets_counts_the_targets_of_the_batches(n_ids, batch_size, bptt):
+    batches = list(stream_batches(np.arange(n_ids), batch_size, bptt))
+    sizes = [b.fwd_targets.numel() for b in batches]
+    assert n_stream_targets(n_ids, batch_size, bptt) == sum(sizes)
+    for k in range(len(batches) + 2):
+        assert n_stream_targets(n_ids, batch_size, bptt, batches=k) == sum(sizes[:k])

@@ -5,7 +5,7 @@ the time-reversed text. A batch holds, for each direction, the ids it reads
 and the ids it must predict (``-1`` where nothing is to be predicted).
 """
 from dataclasses import dataclass
-from typing import Iterator, List, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -93,6 +93,14 @@ def n_stream_batches(n_ids: int, batch_size: int, bptt: int) -> int:
     """How many batches :func:`stream_batches` yields for a stream of ``n_ids`` ids."""
     _, n = _row_shape(n_ids, batch_size)
     return max(0, -(-(n - 1) // bptt))
+
+
+def n_stream_targets(n_ids: int, batch_size: int, bptt: int, batches: Optional[int] = None) -> int:
+    """Targets per direction that the first ``batches`` (default: all) batches of
+    :func:`stream_batches` predict: the sum of their :attr:`.bilm.LMOutput.n_fwd`."""
+    rows, n = _row_shape(n_ids, batch_size)
+    columns = max(0, n - 1)
+    return rows * (columns if batches is None else min(columns, batches * bptt))
 
 
 def stream_shard(ids: IdArray, batch_size: int, rank: int, world_size: int) -> IdArray:

@@ -44,7 +44,7 @@ from ..settings import settings_from_section
 from ..staging import StagedCorpus, count_and_stage
 from ..threads import ThreadFollower
 from ..vocab import Vocabulary
-from .batching import n_stream_batches, stream_shard
+from .batching import n_stream_batches, n_stream_targets, stream_shard
 from .bilm import BiLM
 from .checkpoint import CHECKPOINT, check_resumable, checkpoint_path, load_checkpoint, refuse_to_discard, run_fingerprint, save_checkpoint
 from .hooks import FACTORY
@@ -187,13 +187,12 @@ def train_epoch(
     bilm.train()
     rows = settings.batch_size // group.world_size
     check_every = DEADLINE_CHECK_EVERY if group.is_distributed else 1
-    total = n_stream_batches(len(ids), rows, settings.bptt)
-    step_tokens = group.world_size * rows * settings.bptt
+    world = group.world_size
     progress = Progress(
-        total * step_tokens, desc=desc, show=settings.progress and group.is_main,
+        world * n_stream_targets(len(ids), rows, settings.bptt), desc=desc, show=settings.progress and group.is_main,
         metrics_path=metrics_path if group.is_main else None,
     )
-    progress.update(start_step * step_tokens)
+    progress.update(world * n_stream_targets(len(ids), rows, settings.bptt, batches=start_step))
     start, tokens, finished = time.perf_counter(), 0, True
     follow_free_cores = ThreadFollower(cpu=device.type == "cpu")
     passes = stream_pass(
@@ -219,7 +218,7 @@ def train_epoch(
             tokens += out.n_fwd
             follow_free_cores()
             progress.update(
-                group.world_size * out.n_fwd, loss=loss.detach(), lr=scheduler.get_last_lr()[0],
+                world * out.n_fwd, loss=loss.detach(), lr=scheduler.get_last_lr()[0],
                 threads=torch.get_num_threads(),
             )
             if after_step is not None:
