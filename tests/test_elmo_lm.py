@@ -118,3 +118,11 @@ def test_evaluate_perplexity_cli_exclude_unk_scores_only_known_words(model_dir, 
     assert scores[True]["exclude_unk"] and not scores[False]["exclude_unk"]
     assert scores[True]["ppl_mean"] != scores[False]["ppl_mean"]
     assert "left out of the score" in " ".join(result.output.split())
+
+
+def test_exclude_unk_changes_nothing_where_every_word_is_known_and_leaves_out_exactly_the_unknown(lm):
+    known = TOY_TEXTS[:4]
+    assert lm.perplexity(known, pretokenized=True, exclude_unk=True) == lm.perplexity(known, pretokenized=True)
+    # two unknown words, each a target once in each direction: the scores stay finite and change
+    mixed = [known[0] + " zzqx", "blorf " + known[1]]
+    assert lm.perplexity(mixed, pretokenized=True, exclude_unk=True) != lm.perplexity(mixed, pretokenized=True)
