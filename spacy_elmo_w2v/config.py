@@ -37,20 +37,13 @@ def load_config(path: Union[str, Path], overrides: Dict[str, Any]) -> Config:
 def _misspelt_sections(path: Path, overrides: Dict[str, Any]) -> str:
     """For each override whose section the config at ``path`` lacks, the existing section it most resembles
     (`` (did you mean --pretrain.max_epochs?)``); empty when there is none or the config does not parse."""
-    from spacy.util import load_config as spacy_load_config
+    from spacy.util import dict_to_dot, load_config as spacy_load_config
 
     try:
         config = spacy_load_config(path, interpolate=False)
     except Exception:
         return ""
-    sections = []
-    stack = [("", config)]
-    while stack:
-        prefix, node = stack.pop()
-        for key, value in node.items():
-            if isinstance(value, dict):
-                sections.append(prefix + key)
-                stack.append((f"{prefix}{key}.", value))
+    sections = {setting.rpartition(".")[0] for setting in dict_to_dot(config)}  # those that hold settings
     hints = []
     for key in overrides:
         section, _, setting = key.rpartition(".")

@@ -106,10 +106,10 @@ class TrainingSettings:
                 f"Move it to [components.elmo_vectors] min_count (override: --components.elmo_vectors.min_count N)."
             )
         reject_pretrain_seed(section)
-        absent = [f"--paths.{key}" for key in ("train", "dev") if not section.get(key)]
+        absent = [key for key in ("train", "dev") if not section.get(key)]
         if absent:
             raise UserInputError(
-                f"No {' and no '.join(k.split('.')[1] for k in absent)} corpus given: set {' and '.join(absent)} "
+                f"No {' and no '.join(absent)} corpus given: set {' and '.join(f'--paths.{key}' for key in absent)} "
                 f"(one sentence per line; the dev corpus measures perplexity and picks the best epoch)."
             )
         return settings_from_section(cls, section, PRETRAIN_SECTION, "configs/elmo.cfg")
