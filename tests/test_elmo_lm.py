@@ -49,7 +49,7 @@ def test_perplexity_of_shuffled_words_is_higher_than_of_real_text(lm):
     assert shuffled > real
 
 
-def test_the_progress_bar_counts_every_batch_and_changes_no_score(lm, model_dir, tmp_path, capsys):
+def test_the_progress_bar_counts_every_batch_and_changes_no_score(lm, tmp_path, capsys):
     from spacy_elmo_w2v.corpus import read_corpus
     from spacy_elmo_w2v.elmo.batching import n_stream_batches
     from spacy_elmo_w2v.elmo.lm_data import stream_ids
