@@ -54,6 +54,7 @@ class TokenizedCorpus:
 
     @property
     def n_sentences(self) -> int:
+        """How many sentences the corpus holds."""
         return len(self.lengths)
 
     def head(self, n_sentences: int) -> "TokenizedCorpus":
@@ -86,6 +87,7 @@ class EncodedCorpus:
 
     @property
     def n_sentences(self) -> int:
+        """How many sentences the encoded corpus holds."""
         return len(self.offsets) - 1
 
     def sentence_index(self) -> np.ndarray:

@@ -32,6 +32,7 @@ class CorpusCounts:
 
     @property
     def pruned(self) -> bool:
+        """Whether the count table was pruned at least once (counts of rare words may then be low)."""
         return self.n_prunes > 0
 
 

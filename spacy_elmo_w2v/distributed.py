@@ -74,6 +74,7 @@ class ProcessGroup:
 
     @property
     def is_distributed(self) -> bool:
+        """Whether more than one process takes part."""
         return self.world_size > 1
 
     def barrier(self) -> None:

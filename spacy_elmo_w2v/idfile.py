@@ -50,6 +50,7 @@ class DiskArray:
 
     @property
     def shape(self):
+        """``(length,)``, as for a one-dimensional array."""
         return (len(self),)
 
     def __getitem__(self, key):
@@ -127,6 +128,7 @@ class IdFile:
 
     @property
     def n_sentences(self) -> int:
+        """How many sentences the id file holds."""
         return len(self.offsets) - 1
 
     def read(self, start: int, stop: int) -> IdSlice:

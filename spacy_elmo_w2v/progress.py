@@ -96,6 +96,7 @@ class Progress:
         return record
 
     def close(self) -> None:
+        """Close the progress bar and the metrics file (safe to call twice)."""
         self._bar.close()
         if self._out is not None:
             self._out.close()

@@ -106,6 +106,7 @@ class Vocabulary:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Vocabulary":
+        """The vocabulary :meth:`to_dict` wrote."""
         return cls(data["words"], data["counts"], unk=data["unk"])
 
 

@@ -30,6 +30,7 @@ class LMBatch:
         return int((self.fwd_targets != IGNORE).sum())
 
     def to(self, device: torch.device) -> "LMBatch":
+        """The same batch with its four tensors on ``device``."""
         return LMBatch(*(t.to(device, non_blocking=True) for t in (self.fwd_inputs, self.fwd_targets, self.bwd_inputs, self.bwd_targets)))
 
     def ignoring(self, word_id: int) -> "LMBatch":

@@ -243,6 +243,7 @@ class ElmoVectors(TrainablePipe):
             self.listener_map[component_name].append(listener)
 
     def remove_listener(self, listener: ElmoListener, component_name: str) -> bool:
+        """Stop feeding ``listener`` of ``component_name``; returns whether it was registered."""
         if listener in self.listener_map.get(component_name, []):
             self.listener_map[component_name].remove(listener)
             if not self.listener_map[component_name]:

@@ -39,9 +39,11 @@ class AdaptiveSoftmax(nn.Module):
         self.adaptive = nn.AdaptiveLogSoftmaxWithLoss(width, n_words, cutoffs, div_value=div_value)
 
     def nll(self, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Summed negative log-likelihood of ``targets`` (``[N]`` word ids) given ``hidden`` (``[N, width]``)."""
         return -self.adaptive(hidden.float(), targets).output.sum()
 
     def log_probs(self, hidden: torch.Tensor) -> torch.Tensor:
+        """Log-probabilities ``[N, n_words]`` of every word given ``hidden`` (``[N, width]``)."""
         return self.adaptive.log_prob(hidden.float())
 
     def idle_parameters(self, targets: torch.Tensor) -> List[nn.Parameter]:

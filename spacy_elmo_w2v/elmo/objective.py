@@ -35,6 +35,7 @@ class Perplexity:
 
     @property
     def mean(self) -> float:
+        """The mean of the forward and backward perplexities."""
         return 0.5 * (self.fwd + self.bwd)
 
     @property
@@ -45,6 +46,7 @@ class Perplexity:
         return self.n_oov / max(self.n_tokens, 1)
 
     def to_dict(self) -> dict:
+        """The perplexities (and the unknown-word counts when known) as a JSON-serializable dict."""
         out = {"ppl_fwd": self.fwd, "ppl_bwd": self.bwd, "ppl_mean": self.mean}
         if self.oov_rate is not None:
             out.update(n_tokens=self.n_tokens, n_oov=self.n_oov, oov_rate=self.oov_rate)

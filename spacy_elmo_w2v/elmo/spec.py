@@ -26,6 +26,7 @@ class CharCNNSpec:
 
     @property
     def n_filters(self) -> int:
+        """The char CNN's output width: the filters of every width together."""
         return sum(n for _, n in self.filters)
 
 
@@ -97,6 +98,7 @@ class BiLMSpec:
 
     @classmethod
     def from_dict(cls, data: dict) -> "BiLMSpec":
+        """The spec :meth:`to_dict` wrote (nested encoder, char CNN and head sections)."""
         data = dict(data)
         enc = dict(data.pop("encoder"))
         char = enc.pop("char_cnn")

@@ -25,6 +25,7 @@ class StaticVectors:
 
     @property
     def width(self) -> int:
+        """The vectors' dimension."""
         return int(self.table.shape[1])
 
 

@@ -179,12 +179,14 @@ class SkipGramVectors(TrainablePipe):
         return doc
 
     def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterable[Doc]:
+        """Apply the component to each doc of ``stream`` in turn (``batch_size`` is unused)."""
         for doc in stream:
             yield self(doc)
 
     # -- training ----------------------------------------------------------
     @property
     def is_initialized(self) -> bool:
+        """Whether the component has a vocabulary and tables (after ``initialize`` or pretraining)."""
         return self.words is not None
 
     @property
@@ -317,6 +319,7 @@ class SkipGramVectors(TrainablePipe):
         return losses
 
     def finish_update(self, sgd: Optimizer) -> None:
+        """Apply the accumulated gradients with ``sgd`` and copy the new vectors into ``vocab.vectors``."""
         super().finish_update(sgd)
         self.sync_vectors()
 

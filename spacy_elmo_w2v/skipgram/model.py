@@ -33,6 +33,7 @@ class SGNSBatch:
 
     @property
     def n_pairs(self) -> int:
+        """How many (center, context) pairs the batch scores."""
         return int(self.context_mask.sum())
 
 
@@ -54,10 +55,12 @@ class SkipGramModel(nn.Module):
 
     @property
     def n_words(self) -> int:
+        """Rows of each table (the vocabulary size)."""
         return self.input.num_embeddings
 
     @property
     def width(self) -> int:
+        """The vectors' dimension."""
         return self.input.embedding_dim
 
     def forward(self, batch: SGNSBatch) -> torch.Tensor:
