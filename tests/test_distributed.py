@@ -107,16 +107,11 @@ def _ddp_against_one_process(tmp_path, head: str, steps: int):
     return ddp, single
 
 
-def test_one_ddp_step_equals_the_one_process_step_on_the_combined_batch(tmp_path):
-    ddp, single = _ddp_against_one_process(tmp_path, "full", steps=1)
-    for name, value in single.items():
-        torch.testing.assert_close(ddp[name], value, rtol=1e-5, atol=1e-6, msg=name)
-
-
-def test_ddp_steps_equal_one_process_when_a_rank_has_no_target_in_an_adaptive_cluster(tmp_path):
-    # Rank 1's rows hold no word of the tail cluster: its tail gradient is zero, not missing,
-    # so DDP (no search for unused parameters) still averages it with rank 0's, step after step.
-    ddp, single = _ddp_against_one_process(tmp_path, "adaptive", steps=3)
+# "adaptive": rank 1's rows hold no word of the tail cluster, so its tail gradient is zero, not
+# missing, and DDP (no search for unused parameters) still averages it with rank 0's, step after step.
+@pytest.mark.parametrize("head,steps", [("full", 1), ("adaptive", 3)], ids=["full-softmax", "idle-adaptive-cluster"])
+def test_ddp_steps_equal_the_one_process_steps_on_the_combined_batch(head, steps, tmp_path):
+    ddp, single = _ddp_against_one_process(tmp_path, head, steps=steps)
     for name, value in single.items():
         torch.testing.assert_close(ddp[name], value, rtol=1e-5, atol=1e-6, msg=name)
 
