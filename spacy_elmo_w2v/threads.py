@@ -59,19 +59,26 @@ def own_runnable_threads(tasks: Path = Path("/proc/self/task")) -> int:
     return max(1, count)
 
 
-def running_others(samples: int = 5, pause: float = 0.01) -> Optional[int]:
+def running_others(
+    samples: int = 5,
+    pause: float = 0.01,
+    *,
+    loadavg: Path = Path("/proc/loadavg"),
+    own: Callable[[], int] = own_runnable_threads,
+) -> Optional[int]:
     """Other processes' runnable threads right now (median of a few reads of ``/proc/loadavg``), or None.
 
     The fourth field of ``/proc/loadavg`` counts the runnable tasks, this
     process's own included (:func:`own_runnable_threads` are left out). Unlike
     the load average, it forgets work that has already ended (the previous
     step of a workflow, a finished test run).
+    ``loadavg`` and ``own`` (the file read, this process's runnable threads) are seams for tests.
     """
     counts = []
     for k in range(samples):
         try:
-            with open("/proc/loadavg", encoding="ascii") as file:
-                counts.append(int(file.read().split()[3].split("/")[0]) - own_runnable_threads())
+            with open(loadavg, encoding="ascii") as file:
+                counts.append(int(file.read().split()[3].split("/")[0]) - own())
         except (OSError, IndexError, ValueError):
             return None
         if k + 1 < samples:

@@ -80,6 +80,21 @@ def _foreign_dir(d: Path) -> Path:
     return d / "notes"
 
 
+def _our_output(d: Path) -> Path:
+    """A finished output directory, written the way our commands write one."""
+    from spacy_elmo_w2v.output import atomic_output_dir
+
+    with atomic_output_dir(d / "elmo") as tmp:
+        (tmp / "config.cfg").write_text("")
+    return d / "elmo"
+
+
+def _not_a_pipeline(d: Path) -> Path:
+    (d / "vectors").mkdir()
+    (d / "vectors" / "junk.txt").write_text("x")
+    return d / "vectors"
+
+
 CLI_CASES = [
     Case("skipgram: OUT in a read-only directory", lambda d: [*SKIPGRAM, readonly_dir(d) / "out", *toy_skipgram_args(_corpus(d))], r"Cannot write to .*Choose an OUTPUT_DIR in a writable directory"),
     Case("skipgram: OUT is an existing file", lambda d: [*SKIPGRAM, _corpus(d, "out"), *toy_skipgram_args(_corpus(d))], r"OUTPUT_DIR \S*out is a file, not a directory"),
@@ -90,12 +105,19 @@ CLI_CASES = [
     Case("skipgram: learn_rate is not a number", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--pretrain.learn_rate", "abc"], r"--pretrain\.learn_rate must be a number > 0, not 'abc'"),
     Case("skipgram: window 0", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--components.skipgram_vectors.window", "0"], r"--components\.skipgram_vectors\.window must be an integer >= 1, not 0"),
     Case("skipgram: a misspelt setting", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--pretrain.max_epoch", "2"], r"unknown key pretrain\.max_epoch \(did you mean pretrain\.max_epochs\?\)\. See configs/skipgram\.cfg"),
+    Case("skipgram: missing corpus file", lambda d: [*SKIPGRAM, "out", "--paths.train", d / "missing.txt"], r"Corpus file not found: \S*missing\.txt"),
     Case("skipgram: a misspelt component setting", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--components.skipgram_vectors.windw", "3"], r"--components\.skipgram_vectors\.windw: unexpected argument: 'windw' \(did you mean --components\.skipgram_vectors\.window\?\)"),
+    Case("elmo: no corpus given", lambda d: [*ELMO, "out"], r"No train and no dev corpus given: set --paths\.train and --paths\.dev"),
+    Case("elmo: missing training file", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.train": d / "nope.txt"})], r"Corpus file not found: \S*nope\.txt"),
+    Case("elmo: empty training file", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.train": _empty(d, "empty.txt")})], r"empty\.txt contains no tokens"),
     Case("elmo: no dev corpus", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": ""})], r"No dev corpus given: set --paths\.dev \("),
     Case("elmo: empty dev file", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": _empty(d, "dev.txt")})], r"dev\.txt contains no tokens .* Point --paths\.dev at a file"),
     Case("elmo: binary file in the corpus folder", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.train": _binary_in_folder(d)})], r"b\.bin is a binary file .* Remove it from the corpus"),
     Case("elmo: min_count in the old place", lambda d: [*ELMO, "out", *_elmo_args(d), "--pretrain.min_count", "5"], r"\[pretrain\] min_count is no longer read.*--components\.elmo_vectors\.min_count N"),
     Case("elmo: min_count empties the vocabulary", lambda d: [*ELMO, "out", *_elmo_args(d), "--components.elmo_vectors.min_count", "1000"], r"min_count=1000 .* Lower it \(--components\.elmo_vectors\.min_count \d+\)"),
+    Case("elmo: --paths.vectors is not a pipeline", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.vectors": _not_a_pipeline(d)})], r"--paths\.vectors .*pretrain-skipgram"),
+    Case("elmo: OUT exists", lambda d: [*ELMO, _our_output(d), *_elmo_args(d)], r"already exists\. .*--overwrite"),
+    Case("elmo: --resume without a checkpoint", lambda d: [*ELMO, "out", "--resume", *_elmo_args(d)], r"no checkpoint .*without --resume"),
     Case("elmo: --resume and --restart together", lambda d: [*ELMO, "out", "--resume", "--restart", *_elmo_args(d)], r"pass only one of them"),
 ]
 

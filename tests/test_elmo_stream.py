@@ -45,10 +45,20 @@ def test_counting_pass_gives_the_in_memory_vocabulary(corpus):
     assert vocab.words == in_memory.words
 
 
-def test_max_vocab_size_keeps_the_most_frequent_words(corpus):
-    vocab = _lm_vocab(corpus[0], max_size=3)
-    assert vocab.words[:2] == ["<unk>", EOS]
-    assert "the" in vocab.words and len(vocab.words) <= 5
+def test_max_vocab_size_keeps_the_most_frequent_words(tmp_path):
+    from collections import Counter
+
+    lines = ["apple banana cherry date elder fig", "apple banana cherry date elder", "apple banana cherry date",
+             "apple banana cherry", "apple banana", "apple"]
+    path = tmp_path / "train.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf8")
+    counts = Counter(w for line in lines for w in line.split()).most_common()
+    assert counts[2][1] > counts[3][1]  # no tie at the cut
+    vocab = _lm_vocab(path, max_size=3)
+    # max_size counts the words, not the specials <unk> and <eos>
+    assert vocab.words == ["<unk>", EOS] + [w for w, _ in counts[:3]]
+    # the words left out read as <unk>
+    assert int(vocab.counts[vocab.unk_id]) == sum(n for _, n in counts[3:])
 
 
 def test_id_file_stream_equals_the_in_memory_stream(corpus, tmp_path):

@@ -162,48 +162,6 @@ def test_pretrain_with_vectors_path_uses_their_width(corpus, tmp_path):
     assert srsly.read_json(tmp_path / "out" / "elmo_vectors" / "spec.json")["encoder"]["word_width"] == 6
 
 
-def test_missing_training_file_is_a_clear_error(corpus, tmp_path):
-    overrides = {**tiny_training(*corpus), "paths.train": str(tmp_path / "nope.txt")}
-    result = run_cli("pretrain-elmo", CONFIG, tmp_path / "out", *cli_args(overrides))
-    assert result.exit_code == 1
-    assert "Corpus file not found" in result.output and "nope.txt" in result.output
-
-
-def test_empty_training_corpus_is_a_clear_error(corpus, tmp_path):
-    empty = tmp_path / "empty.txt"
-    empty.write_text("\n\n", encoding="utf8")
-    result = run_cli("pretrain-elmo", CONFIG, tmp_path / "out", *cli_args({**tiny_training(*corpus), "paths.train": str(empty)}))
-    assert result.exit_code == 1
-    assert "contains no tokens" in result.output
-
-
-def test_bad_vectors_path_is_a_clear_error(corpus, tmp_path):
-    not_a_pipeline = tmp_path / "vectors"
-    not_a_pipeline.mkdir()
-    (not_a_pipeline / "junk.txt").write_text("x")
-    result = run_cli("pretrain-elmo", CONFIG, tmp_path / "out", *cli_args({**tiny_training(*corpus), "paths.vectors": str(not_a_pipeline)}))
-    assert result.exit_code == 1
-    assert "--paths.vectors" in result.output and "pretrain-skipgram" in result.output
-
-
-def test_existing_output_dir_is_a_clear_error(corpus, trained):
-    result = run_cli("pretrain-elmo", CONFIG, trained, *cli_args(tiny_training(*corpus)))
-    assert result.exit_code == 1
-    assert "already exists" in result.output and "--overwrite" in result.output
-
-
-def test_resume_without_checkpoint_is_a_clear_error(corpus, tmp_path):
-    result = run_cli("pretrain-elmo", CONFIG, tmp_path / "fresh", "--resume", *cli_args(tiny_training(*corpus)))
-    assert result.exit_code == 1
-    assert "no checkpoint" in result.output and "without --resume" in result.output
-
-
-def test_missing_corpus_setting_is_a_clear_error(tmp_path):
-    result = run_cli("pretrain-elmo", CONFIG, tmp_path / "out")
-    assert result.exit_code == 1
-    assert "--paths.train" in result.output
-
-
 PTB = SHARED_DATA / "ptb"
 
 

@@ -101,8 +101,16 @@ def test_elmo_set_trained_gives_the_weights_a_new_identity():
 def test_elmo_initialize_from_vocabulary_builds_a_bilm_over_it():
     nlp, pipe = _elmo()
     words = pipe.build_vocabulary(_corpus_of(nlp))
+    assert len(words) > 3
     assert pipe.initialize_from_vocabulary(words) is None  # no vectors, none counted
-    assert pipe.lm_vocab is words and pipe.torch_model is pipe.bilm
+    assert pipe.lm_vocab is words
+    bilm = pipe.bilm
+    # one input embedding row and one next-word log-probability per word of the vocabulary
+    assert bilm.n_words == len(words)
+    assert bilm.encoder.word_embed.weight.shape[0] == len(words)
+    with torch.no_grad():
+        log_probs, _ = bilm.next_log_probs(torch.tensor([[words.unk_id]]))
+    assert log_probs.shape == (1, len(words))
 
 
 def _corpus_of(nlp):

@@ -1,8 +1,6 @@
 """Bad input gets an error that names the problem and the fix; failed runs leave no OUTPUT_DIR."""
 import dataclasses
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -10,7 +8,7 @@ from spacy_elmo_w2v.corpus import read_corpus
 from spacy_elmo_w2v.errors import UserInputError
 from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
 
-from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES
+from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES, run_cli
 
 CONFIG = CONFIGS / "skipgram.cfg"
 
@@ -149,25 +147,11 @@ def test_gpu_request_without_cuda_falls_back_to_cpu(capsys):
     assert "no CUDA device is available" in capsys.readouterr().out
 
 
-def _run_cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "spacy_elmo_w2v", *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, timeout=300,
-    )
-
-
-def test_cli_reports_user_errors_without_a_traceback(tmp_path):
-    result = _run_cli("pretrain-skipgram", CONFIG, tmp_path / "out", "--paths.train", tmp_path / "missing.txt")
-    assert result.returncode == 1
-    assert "Corpus file not found" in result.stdout
-    assert "Traceback" not in result.stderr
-
-
 @pytest.mark.slow  # three CLI subprocesses
 def test_cli_trains_evaluates_and_exports(tmp_path, toy_corpus_path):
     out = tmp_path / "out"
     overrides = [x for k, v in TOY_SKIPGRAM_OVERRIDES.items() for x in (f"--{k}", str(v))]
-    result = _run_cli(
+    result = run_cli(
         "pretrain-skipgram", CONFIG, out, "--paths.train", toy_corpus_path, "--gpu-id", "0", "--no-progress",
         *overrides,
     )
@@ -175,7 +159,7 @@ def test_cli_trains_evaluates_and_exports(tmp_path, toy_corpus_path):
     assert (out / "config.cfg").exists() and (out / "training_log.json").exists()
     pairs = tmp_path / "pairs.txt"
     pairs.write_text("cat dog 9.0\ncar bus 8.5\ncat car 1.0\ndog truck 1.5\nunicorn cat 5.0\n")
-    result = _run_cli("evaluate-similarity", out, pairs, "--probes", "cat,car", "--output", tmp_path / "m.json")
+    result = run_cli("evaluate-similarity", out, pairs, "--probes", "cat,car", "--output", tmp_path / "m.json")
     assert result.returncode == 0, result.stdout + result.stderr
     import srsly
 
@@ -183,7 +167,7 @@ def test_cli_trains_evaluates_and_exports(tmp_path, toy_corpus_path):
     assert metrics["covered"] == 4 and metrics["total"] == 5
     assert metrics["spearman"] > 0.5
     assert "cat:" in result.stdout
-    result = _run_cli("export-word2vec", out, tmp_path / "v.txt")
+    result = run_cli("export-word2vec", out, tmp_path / "v.txt")
     assert result.returncode == 0, result.stdout + result.stderr
     header = (tmp_path / "v.txt").read_text().splitlines()[0]
     assert header == "27 16"  # the 27 toy words (<unk> has no vector), width 16

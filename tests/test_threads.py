@@ -4,13 +4,24 @@ import os
 from spacy_elmo_w2v.threads import DEFAULT_SPINCOUNT, available_cores, configure_threads, free_cores
 
 
-def test_defaults_follow_the_cores_this_process_may_use():
+def test_defaults_follow_the_cores_this_process_may_use(monkeypatch):
+    import spacy_elmo_w2v.threads as threads
+
+    assert available_cores() == len(os.sched_getaffinity(0))
+    # 8 cores, a load of 2.4 and 5 other runnable threads: 2 busy cores, 6 free
+    monkeypatch.setattr(threads, "available_cores", lambda: 8)
+    monkeypatch.setattr(threads, "load_average", lambda: 2.4)
+    monkeypatch.setattr(threads, "running_others", lambda: 5)
     env = {}
     chosen = configure_threads(env)
-    assert available_cores() == len(os.sched_getaffinity(0))
-    assert 1 <= int(env["OMP_NUM_THREADS"]) <= available_cores()
+    assert env["OMP_NUM_THREADS"] == "6"
     assert env["GOMP_SPINCOUNT"] == DEFAULT_SPINCOUNT
     assert chosen == env
+    # fewer runnable threads than the load average remembers: only those count
+    monkeypatch.setattr(threads, "running_others", lambda: 1)
+    env = {}
+    configure_threads(env)
+    assert env["OMP_NUM_THREADS"] == "7"
 
 
 def test_busy_cores_are_left_to_their_processes():
@@ -29,23 +40,20 @@ def test_load_that_has_ended_is_not_counted():
     assert free_cores(load=0.0, running=3) == cores
 
 
-def test_a_busy_process_is_seen_as_runnable():
-    import subprocess
-    import sys
-    import time
-
+def test_running_others_are_the_runnable_tasks_less_this_processs_own(tmp_path):
     from spacy_elmo_w2v.threads import running_others
 
-    if not os.path.exists("/proc/loadavg"):
-        assert running_others() is None
-        return
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        time.sleep(0.5)
-        assert running_others(samples=5, pause=0.02) >= 1
-    finally:
-        busy.kill()
-        busy.wait()
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text("0.50 0.40 0.30 7/300 12345\n")
+    assert running_others(samples=1, pause=0.0, loadavg=loadavg, own=lambda: 2) == 5
+    # the median of the samples: 7 - 1, 7 - 3, 7 - 2
+    own = iter([1, 3, 2])
+    assert running_others(samples=3, pause=0.0, loadavg=loadavg, own=lambda: next(own)) == 5
+    assert running_others(samples=1, pause=0.0, loadavg=tmp_path / "none", own=lambda: 1) is None
+    loadavg.write_text("garbled\n")
+    assert running_others(samples=1, pause=0.0, loadavg=loadavg, own=lambda: 1) is None
+    # by default it reads this system's file
+    assert isinstance(running_others(samples=1, pause=0.0), int) == os.path.exists("/proc/loadavg")
 
 
 def test_user_settings_win():

@@ -13,7 +13,7 @@ million words. The only Python loops are over chunks and batches.
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional, Union
+from typing import Callable, Iterator, List, Optional, Union
 
 import numpy as np
 import torch
@@ -130,6 +130,7 @@ def train_skipgram(
     log_interval: float = 10.0,
     group: ProcessGroup = SINGLE_PROCESS,
     sync_every: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> TrainingLog:
     """Train ``model`` in place on the ids of ``corpus`` and return a :class:`TrainingLog`.
 
@@ -157,6 +158,7 @@ def train_skipgram(
         after each chunk (:class:`.sync.SummedUpdates`); ``seed``
         should then differ per rank. The log's token count and losses are
         those of all ranks together.
+    clock: seconds for the log's training time (a seam for tests).
     """
     device = model.input.weight.device
     generator = torch.Generator(device=device).manual_seed(seed)
@@ -176,7 +178,7 @@ def train_skipgram(
     log = TrainingLog()
     follow_free_cores = ThreadFollower(cpu=device.type == "cpu")
     step = 0
-    start_time = time.perf_counter()
+    start_time = clock()
     with Progress(
         max_epochs * (last - first) * world, desc="skip-gram", show=progress and group.is_main,
         metrics_path=metrics_path, interval=log_interval,
@@ -212,7 +214,7 @@ def train_skipgram(
             log.epoch_losses.append(loss_sum / max(batches, 1))
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        log.seconds = time.perf_counter() - start_time
+        log.seconds = clock() - start_time
         log.corpus_tokens = max_epochs * (last - first) * world
         bar.log(epoch=max_epochs, loss=log.epoch_losses[-1], lr=optimizer.lr)
     return log
