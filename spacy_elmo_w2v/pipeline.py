@@ -1,7 +1,10 @@
 """Finding our components in a pipeline, and building a pipeline from a config."""
+import inspect
 from typing import Any, List, Optional, Tuple
 
+from catalogue import RegistryError
 from spacy.language import Language
+from spacy.util import registry
 from thinc.api import Config
 
 from .config import pipeline_config
@@ -46,7 +49,8 @@ def nlp_from_config(config: Config) -> Language:
 
 def _one_line(error: Exception, config: Config) -> str:
     """A config validation error as one line: each wrong setting (as an override) with what is wrong,
-    and for a misspelt setting of a component, the setting of its factory it most resembles."""
+    and for a misspelt setting of a component or of a function its config names (an architecture),
+    the setting it most resembles."""
     problems = getattr(error, "errors", None) or []
     if not problems:
         return " ".join(str(error).split())
@@ -55,16 +59,27 @@ def _one_line(error: Exception, config: Config) -> str:
     for problem in problems:
         loc = [str(part) for part in problem.get("loc", [])]
         text = f"--{prefix}{'.'.join(loc)}: {problem.get('msg', '').replace('at root: ', '')}"
-        if prefix and len(loc) == 2 and "unexpected argument" in problem.get("msg", ""):
-            text += did_you_mean(loc[1], _factory_settings(config, loc[0]), lambda name: f"--components.{loc[0]}.{name}")
+        path = ".".join(loc).split(".")  # spaCy gives a nested section as one dotted part
+        if prefix and len(path) >= 2 and "unexpected argument" in problem.get("msg", ""):
+            section = ".".join(path[:-1])
+            text += did_you_mean(path[-1], _settings_of(config, path[:-1]), lambda name: f"--components.{section}.{name}")
         wrong.append(text)
     return f"{'; '.join(wrong)}. Fix it in the config or the override."
 
 
-def _factory_settings(config: Config, component: str) -> List[str]:
-    """The settings the factory of ``component`` (a name in ``[components]``) takes; empty if unknown."""
+def _settings_of(config: Config, path: List[str]) -> List[str]:
+    """The settings the section at ``components.<path>`` takes: its factory's for a component
+    (``path`` of one name), else those of the registered function it names (``@architectures`` ...);
+    empty if unknown."""
     try:
-        factory = config["components"][component]["factory"]
-        return list(Language.get_factory_meta(factory).default_config)
-    except (KeyError, TypeError, ValueError):
+        section = config["components"]
+        for name in path:
+            section = section[name]
+        if len(path) == 1:
+            return list(Language.get_factory_meta(section["factory"]).default_config)
+        (reference,) = [key for key in section if key.startswith("@")]
+        func = registry.get(reference[1:], section[reference])
+    except (KeyError, TypeError, ValueError, RegistryError):
         return []
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [name for name, param in inspect.signature(func).parameters.items() if param.kind in kinds]

@@ -113,6 +113,7 @@ CLI_CASES = [
     Case("elmo: no dev corpus", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": ""})], r"No dev corpus given: set --paths\.dev \("),
     Case("elmo: empty dev file", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": _empty(d, "dev.txt")})], r"dev\.txt contains no tokens .* Point --paths\.dev at a file"),
     Case("elmo: binary file in the corpus folder", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.train": _binary_in_folder(d)})], r"b\.bin is a binary file .* Remove it from the corpus"),
+    Case("elmo: a misspelt setting of an architecture", lambda d: [*ELMO, "out", *_elmo_args(d), "--components.elmo_vectors.model.head.kindd", "full"], r"--components\.elmo_vectors\.model\.head\.kindd: unexpected argument: 'kindd' \(did you mean --components\.elmo_vectors\.model\.head\.kind\?\)"),
     Case("elmo: min_count in the old place", lambda d: [*ELMO, "out", *_elmo_args(d), "--pretrain.min_count", "5"], r"\[pretrain\] min_count is no longer read.*--components\.elmo_vectors\.min_count N"),
     Case("elmo: min_count empties the vocabulary", lambda d: [*ELMO, "out", *_elmo_args(d), "--components.elmo_vectors.min_count", "1000"], r"min_count=1000 .* Lower it \(--components\.elmo_vectors\.min_count \d+\)"),
     Case("elmo: --paths.vectors is not a pipeline", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.vectors": _not_a_pipeline(d)})], r"--paths\.vectors .*pretrain-skipgram"),
