@@ -4,16 +4,21 @@ Both torch models take one batch object and return a scalar loss, so the
 wrapper passes the batch through untouched (ids need no gradient) and uses
 thinc's default conversion of the loss. No torch import at import time.
 """
+import weakref
 from pathlib import Path
 from typing import Any, Callable, Optional, Tuple
 
-from thinc.api import ArgsKwargs, Model, PyTorchWrapper
+from thinc.api import ArgsKwargs, Model, PyTorchWrapper, Shim
 
 from .forking import track_torch_module
 
 #: The first bytes of a zip archive, which ``torch.save`` writes (a thinc
 #: msgpack file holds one too, inside, so ``zipfile.is_zipfile`` cannot tell them apart).
 ZIP_MAGIC = b"PK\x03\x04"
+
+# The torch module inside each wrapper we made, by the wrapper's shim: thinc has no public
+# accessor for a shim's module. Weak keys: an entry goes with its shim.
+_MODULE_OF_SHIM: "weakref.WeakKeyDictionary[Shim, Any]" = weakref.WeakKeyDictionary()
 
 
 def wrap_torch_module(module: Any) -> Model:
@@ -23,15 +28,30 @@ def wrap_torch_module(module: Any) -> Model:
     forks while ``module`` is alive (see :mod:`.forking`).
     """
     track_torch_module(module)
-    return PyTorchWrapper(module, convert_inputs=_pass_batch)
+    wrapper = PyTorchWrapper(module, convert_inputs=_pass_batch)
+    _MODULE_OF_SHIM[wrapper.shims[0]] = module
+    return wrapper
 
 
 def wrapped_torch_module(model: Model) -> Optional[Any]:
     """The torch module inside ``model`` (or its first wrapped layer), or None."""
     for node in model.walk():
         if node.shims:
-            return node.shims[0]._model
+            return shim_module(node.shims[0])
     return None
+
+
+def shim_module(shim: Shim) -> Optional[Any]:
+    """The torch module that ``shim`` runs, or None if it cannot be found.
+
+    For a wrapper made by :func:`wrap_torch_module`, the module it was given
+    (public APIs only). A copy of a model (thinc's ``Model.copy``,
+    ``copy.deepcopy``) has new shims holding copies of the module; for those
+    the module is read from the attribute where thinc's shims keep it, which
+    thinc does not document, so it is looked up with a fallback of None.
+    """
+    module = _MODULE_OF_SHIM.get(shim)
+    return module if module is not None else getattr(shim, "_model", None)
 
 
 def _pass_batch(model: Model, batch: Any, is_train: bool) -> Tuple[ArgsKwargs, Callable]:

@@ -53,3 +53,27 @@ def test_elmo_component_runs_where_thinc_puts_torch_for_the_current_ops(monkeypa
     assert pipe.torch_device() == torch.device("cpu")  # NumpyOps
     monkeypatch.setattr(thinc.api, "get_torch_default_device", lambda: torch.device("meta"))
     assert pipe.torch_device() == torch.device("meta")
+
+
+def test_the_wrapped_module_is_the_one_given_without_thincs_private_attribute(monkeypatch):
+    import torch
+
+    from spacy_elmo_w2v.wrapping import wrap_torch_module, wrapped_torch_module
+
+    module = torch.nn.Linear(2, 2)
+    wrapper = wrap_torch_module(module)
+    # where thinc keeps a shim's module is not public: our own record answers without it
+    monkeypatch.setattr(wrapper.shims[0], "_model", None)
+    assert wrapped_torch_module(wrapper) is module
+
+
+def test_a_copied_wrapper_gives_its_own_copy_of_the_module():
+    import torch
+
+    from spacy_elmo_w2v.wrapping import wrap_torch_module, wrapped_torch_module
+
+    module = torch.nn.Linear(2, 2)
+    copied = wrap_torch_module(module).copy()
+    inside = wrapped_torch_module(copied)
+    assert inside is not module and isinstance(inside, torch.nn.Linear)
+    assert torch.equal(inside.weight, module.weight)
