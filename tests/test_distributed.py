@@ -213,3 +213,14 @@ def test_a_failing_rank_stops_the_whole_run_with_an_error(mode, message, ptb_sli
     assert message in result.stdout + result.stderr
     assert not out.exists()
     assert time.monotonic() - started < 120
+
+
+@pytest.mark.parametrize("key", ["batch_size", "eval_batch_size"])
+def test_rows_that_do_not_split_over_the_processes_are_refused_before_any_reading(key, ptb_slice, tmp_path):
+    # 3 dev rows over 2 processes: a rank would evaluate an uneven share, or none at all
+    out = tmp_path / "uneven"
+    result = torchrun(["-m", "spacy_elmo_w2v", "pretrain-elmo", str(ELMO_CONFIG), str(out),
+                       *as_args({**elmo_overrides(*ptb_slice, epochs=1), f"pretrain.{key}": 3})])
+    assert result.returncode != 0
+    assert f"pretrain.{key} 3 is not a multiple of the 2 processes" in result.stdout + result.stderr
+    assert not out.exists()

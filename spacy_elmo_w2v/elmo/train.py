@@ -267,11 +267,12 @@ def pretrain_elmo(
     # Rank 0 alone reads the training text; its staged ids (next to the output, made only when
     # the text pass runs: not on resume) live until the id file is written.
     with process_group(device, dist_timeout) as group, main_process_output(group), ExitStack() as scratch:
-        if settings.batch_size % group.world_size:
-            raise UserInputError(
-                f"{PRETRAIN_SECTION}.batch_size {settings.batch_size} is not a multiple of the {group.world_size} processes: "
-                f"each process reads batch_size / processes rows; pick a batch_size divisible by {group.world_size}."
-            )
+        for key, rows in (("batch_size", settings.batch_size), ("eval_batch_size", settings.eval_batch_size)):
+            if rows % group.world_size:
+                raise UserInputError(
+                    f"{PRETRAIN_SECTION}.{key} {rows} is not a multiple of the {group.world_size} processes: "
+                    f"each process reads {key} / processes rows; pick a {key} divisible by {group.world_size}."
+                )
         return _train_and_save(
             config, resolved, settings, output_dir, rank_device(device, group), group, resume, restart, overwrite, scratch
         )
