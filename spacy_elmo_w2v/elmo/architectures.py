@@ -13,6 +13,7 @@ from spacy.util import registry
 from thinc.api import Maxout, Model, chain, concatenate, with_array
 from thinc.types import Floats2d
 
+from ..errors import UserInputError
 from .listener import ElmoListener
 from .spec import BiLMSpec, CharCNNSpec, EncoderSpec, HeadSpec
 from .thinc_model import make_bilm_model
@@ -32,6 +33,11 @@ def token_encoder(word_width: int, char_cnn: Optional[CharCNNSpec]) -> EncoderSp
     """A token encoder: word embeddings of ``word_width`` (0 for none; when
     pretraining from skip-gram vectors their width is used) and/or a char CNN
     (``None`` for none). Returns a :class:`.spec.EncoderSpec`."""
+    if not word_width and char_cnn is None:
+        raise UserInputError(
+            "The biLM's token encoder has neither word embeddings (word_width = 0) nor a char CNN (char_cnn = null): "
+            "set [components.elmo_vectors.model.encoder] word_width > 0 or give it a char CNN (see the README)."
+        )
     return EncoderSpec(word_width, char_cnn)
 
 
@@ -40,8 +46,13 @@ def softmax_head(kind: str, cutoffs: List[int], div_value: float, tie_embeddings
     """The output layer: ``kind`` ``"full"`` or ``"adaptive"``; adaptive-softmax
     ``cutoffs`` and ``div_value``; ``tie_embeddings`` shares the full
     softmax's weights with the word embeddings. Returns a :class:`.spec.HeadSpec`."""
+    where = "[components.elmo_vectors.model.head]"
     if kind not in ("full", "adaptive"):
-        raise ValueError(f"SoftmaxHead kind must be \"full\" or \"adaptive\", not {kind!r}")
+        raise UserInputError(f"{where} kind must be \"full\" or \"adaptive\", not {kind!r}.")
+    if tie_embeddings and kind != "full":
+        raise UserInputError(
+            f"{where} tie_embeddings works with the full softmax only: set kind = \"full\" or tie_embeddings = false."
+        )
     return HeadSpec(kind, list(cutoffs), div_value, tie_embeddings)
 
 

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..errors import UserInputError
 from .spec import HeadSpec
 
 
@@ -74,9 +75,10 @@ def build_head(spec: HeadSpec, width: int, n_words: int, embedding: Optional[nn.
     """The head a :class:`.spec.HeadSpec` describes (tied to ``embedding`` when asked)."""
     if spec.kind == "full":
         if spec.tie_embeddings and (embedding is None or embedding.embedding_dim != width):
-            raise ValueError(
-                "tie_embeddings needs word embeddings as wide as the LSTM output "
-                f"(word_width == projection_size == {width}); set tie_embeddings = false or match the widths"
+            raise UserInputError(
+                "[components.elmo_vectors.model.head] tie_embeddings needs word embeddings as wide as the LSTM output "
+                f"(word_width, or the width of the vectors it starts from, == projection_size == {width}): "
+                "set tie_embeddings = false or match the widths."
             )
         return FullSoftmax(width, n_words, embedding if spec.tie_embeddings else None)
     if spec.kind == "adaptive":
