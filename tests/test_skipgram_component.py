@@ -283,3 +283,57 @@ def test_from_disk_keeps_the_own_weights_when_the_model_is_excluded(nlp, tmp_pat
     assert not np.allclose(own.numpy(), source.torch_model.input.weight.detach().numpy())
     other.from_disk(tmp_path)
     assert np.array_equal(other.torch_model.input.weight.detach().numpy(), source.torch_model.input.weight.detach().numpy())
+
+
+def test_word2vec_export_refuses_a_word_with_a_space_and_leaves_the_old_file_alone(tmp_path):
+    from spacy.strings import StringStore
+    from spacy.vectors import Vectors
+
+    from spacy_elmo_w2v.errors import UserInputError
+    from spacy_elmo_w2v.skipgram.export import write_word2vec
+
+    strings = StringStore()
+    vectors = Vectors(strings=strings, data=np.ones((2, 3), dtype="float32"))
+    vectors.add(strings.add("fine"), row=0)
+    vectors.add(strings.add("new york"), row=1)
+    path = tmp_path / "vectors.txt"
+    path.write_text("an earlier export\n")
+    with pytest.raises(UserInputError, match="'new york' in the word2vec text format.*re-tokenize"):
+        write_word2vec(vectors, strings, path)
+    assert path.read_text() == "an earlier export\n" and list(tmp_path.iterdir()) == [path]
+
+
+def test_word2vec_export_failing_part_way_leaves_no_file(tmp_path, monkeypatch):
+    from spacy.strings import StringStore
+    from spacy.vectors import Vectors
+
+    import spacy_elmo_w2v.skipgram.export as export
+
+    strings = StringStore()
+    vectors = Vectors(strings=strings, data=np.ones((2, 3), dtype="float32"))
+    vectors.add(strings.add("one"), row=0)
+    vectors.add(strings.add("two"), row=1)
+    real_open = export.Path.open
+
+    class FullDisk:
+        """The file the export writes, which runs out of space at its second line."""
+
+        def __init__(self, file):
+            self.file, self.lines = file, 0
+
+        def write(self, text):
+            self.lines += 1
+            if self.lines == 2:
+                raise OSError(28, "No space left on device")
+            return self.file.write(text)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+    monkeypatch.setattr(export.Path, "open", lambda self, *a, **k: FullDisk(real_open(self, *a, **k)))
+    with pytest.raises(OSError, match="No space left"):
+        export.write_word2vec(vectors, strings, tmp_path / "vectors.txt")
+    assert list(tmp_path.iterdir()) == []

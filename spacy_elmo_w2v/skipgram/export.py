@@ -20,8 +20,9 @@ def write_word2vec(vectors: Vectors, strings: StringStore, path: Union[str, Path
     One line per row. A row with several keys ("stock", "Stock", "STOCK") is
     written once, under the key spaCy's ``Vectors.most_similar`` reports for
     it: the last one in ``key2row``. Missing parent directories are created.
-    Raises :class:`UserInputError` when there are no vectors or ``path``
-    cannot be written.
+    Raises :class:`UserInputError` when there are no vectors, a word holds
+    whitespace, or ``path`` cannot be written; ``path`` appears only once
+    it is written in full.
     """
     path = Path(path)
     data = np.asarray(vectors.data)
@@ -29,16 +30,26 @@ def write_word2vec(vectors: Vectors, strings: StringStore, path: Union[str, Path
     rows = sorted(((key, row) for row, key in row_key.items()), key=lambda kr: kr[1])
     if not rows or data.ndim != 2 or data.shape[1] == 0:
         raise UserInputError(f"There are no vectors to write to {path}: train the vectors first (pretrain-skipgram).")
+    words = [strings[key] for key, _ in rows]
+    for word in words:
+        if any(c.isspace() for c in word):
+            raise UserInputError(
+                f"Cannot write {word!r} in the word2vec text format, which separates words by whitespace: "
+                f"its vocabulary comes from a corpus whose tokens hold spaces; re-tokenize it, or save the pipeline "
+                f"with nlp.to_disk and read its vectors from there."
+            )
+    partial = path.with_name(path.name + ".partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        f = path.open("w", encoding="utf8")
+        f = partial.open("w", encoding="utf8")
     except OSError as e:
         raise UserInputError(f"Cannot write {path} ({e.strerror or e}): choose a writable file path.") from None
-    with f:
-        f.write(f"{len(rows)} {data.shape[1]}\n")
-        for key, row in rows:
-            word = strings[key]
-            if any(c.isspace() for c in word):
-                raise ValueError(f"cannot write {word!r} in word2vec text format: it contains whitespace")
-            f.write(word + " " + " ".join(f"{x:.6g}" for x in data[row]) + "\n")
+    try:
+        with f:
+            f.write(f"{len(rows)} {data.shape[1]}\n")
+            for word, (_, row) in zip(words, rows):
+                f.write(word + " " + " ".join(f"{x:.6g}" for x in data[row]) + "\n")
+        partial.replace(path)  # a failure part-way leaves no half-written file under the name asked for
+    finally:
+        partial.unlink(missing_ok=True)
     return len(rows)
