@@ -296,3 +296,12 @@ def test_from_disk_and_bytes_keep_the_own_weights_when_the_model_is_excluded(nlp
     assert not all(np.array_equal(saved[k], v) for k, v in _weights(other).items())
     load()
     assert all(np.array_equal(saved[k], v) for k, v in _weights(other).items())
+
+
+def test_running_the_bilm_before_it_has_weights_says_how_to_get_them():
+    from spacy_elmo_w2v.errors import UserInputError
+
+    model = spacy.blank("en").add_pipe("elmo_vectors").model
+    assert not model.layers  # not initialized
+    with pytest.raises(UserInputError, match=r"no weights yet: run nlp\.initialize\(\) or load a pretrained pipeline"):
+        model.predict(None)

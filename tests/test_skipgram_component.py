@@ -337,3 +337,11 @@ def test_word2vec_export_failing_part_way_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="No space left"):
         export.write_word2vec(vectors, strings, tmp_path / "vectors.txt")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_loading_with_another_width_in_the_config_names_the_saved_width(toy_skipgram_dir):
+    from spacy_elmo_w2v.errors import UserInputError
+
+    with pytest.raises(UserInputError, match=r"saved vectors have width 16 but the config says 32; set \[components\.skipgram_vectors\.model\] width = 16") as error:
+        spacy.load(toy_skipgram_dir, config={"components": {"skipgram_vectors": {"model": {"width": 32}}}})
+    assert "corrupt" not in str(error.value)  # the files are fine: the config is what to change

@@ -9,6 +9,7 @@ from typing import Any, Callable, Optional, Tuple
 
 from thinc.api import Model
 
+from ..errors import UserInputError
 from ..wrapping import wrap_torch_module, wrapped_torch_module
 from .spec import BiLMSpec
 
@@ -31,6 +32,6 @@ def get_bilm(model: Model) -> Optional[Any]:
 
 def _forward(model: Model, batch: Any, is_train: bool) -> Tuple[Any, Callable]:
     if not model.layers:
-        raise ValueError("the biLM has no weights yet: run nlp.initialize() or load a pretrained pipeline")
+        raise UserInputError("The biLM has no weights yet: run nlp.initialize() or load a pretrained pipeline.")
     return model.layers[0](batch, is_train)
 

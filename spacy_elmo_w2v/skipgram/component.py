@@ -401,7 +401,7 @@ class SkipGramVectors(TrainablePipe):
         self.cfg.update(state["cfg"])
         self.words = Vocabulary.from_dict(state["words"])
         if self.model.get_dim("nO") != state["width"]:
-            raise ValueError(
+            raise UserInputError(
                 f"{self.name}: saved vectors have width {state['width']} but the config says "
                 f"{self.model.get_dim('nO')}; set [components.{self.name}.model] width = {state['width']}."
             )
