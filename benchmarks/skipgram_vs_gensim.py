@@ -41,6 +41,7 @@ def read_settings(config_path: Path = CONFIG) -> Dict:
         subsample=comp["subsample"], noise_samples=comp["noise_samples"],
         noise_groups=comp["noise_groups"], epochs=training["max_epochs"],
         batch_size=training["batch_size"], learn_rate=training["learn_rate"], final_learn_rate=training["final_learn_rate"],
+        sync_every=training["sync_every"],
     )
 
 
@@ -67,7 +68,8 @@ def run_ours(sentences: List[List[str]], seed: int, device: str) -> Tuple[float,
         model, IdFile(enc.ids, enc.offsets), vocab.counts, drop_id=vocab.unk_id, window=hyper["window"],
         negative=hyper["negative"], subsample=hyper["subsample"], max_epochs=hyper["epochs"],
         batch_size=hyper["batch_size"], noise_samples=hyper["noise_samples"], noise_groups=hyper["noise_groups"],
-        learn_rate=hyper["learn_rate"], final_learn_rate=hyper["final_learn_rate"], seed=seed, progress=False,
+        learn_rate=hyper["learn_rate"], final_learn_rate=hyper["final_learn_rate"], sync_every=hyper["sync_every"],
+        seed=seed, progress=False,
     )
     seconds = time.perf_counter() - start
     W = model.input.weight.detach().cpu().numpy()

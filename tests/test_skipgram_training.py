@@ -30,7 +30,7 @@ def _train(model, vocab, corpus, **kw):
 
 TRAIN_KW = dict(
     window=3, negative=5, subsample=0.0, batch_size=256, noise_samples=32, noise_groups=4,
-    learn_rate=0.15, final_learn_rate=0.15, seed=0, progress=False,
+    learn_rate=0.15, final_learn_rate=0.15, sync_every=8, seed=0, progress=False,
 )
 
 

@@ -12,7 +12,7 @@ from ..wrapping import wrap_torch_module
 
 
 @registry.architectures("spacy_elmo_w2v.SkipGram.v1")
-def build_skipgram(width: int = 100) -> Model:
+def build_skipgram(width: int) -> Model:
     """A skip-gram (SGNS) model of ``width``-dimensional input and output vectors.
 
     In: a ``SGNSBatch`` (centers, their windows, context mask, shared noise

@@ -129,7 +129,7 @@ def train_skipgram(
     metrics_path: Optional[Union[str, Path]] = None,
     log_interval: float = 10.0,
     group: ProcessGroup = SINGLE_PROCESS,
-    sync_every: int = 1,
+    sync_every: int,
     clock: Callable[[], float] = time.perf_counter,
 ) -> TrainingLog:
     """Train ``model`` in place on the ids of ``corpus`` and return a :class:`TrainingLog`.
