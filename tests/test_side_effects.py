@@ -70,3 +70,14 @@ runpy.run_module("spacy_elmo_w2v", run_name="__main__")
 def test_the_command_line_freezes_the_collector_when_its_command_ends_and_keeps_its_exit_status():
     for argv, status in (("--help", 0), ("no-such-command", 2)):
         assert "FROZEN True" in run_python(CLI_EXIT.format(argv=argv), status=status)
+
+
+def test_importing_the_package_adds_no_doc_extension_until_an_elmo_component_is_made():
+    code = (
+        "from spacy.tokens import Doc\n"
+        "import spacy, spacy_elmo_w2v.elmo.component, spacy_elmo_w2v.elmo.listener\n"
+        "print(Doc.has_extension('elmo_layers'), Doc.has_extension('elmo_bilm'))\n"
+        "spacy.blank('en').add_pipe('elmo_vectors')\n"
+        "print(Doc.has_extension('elmo_layers'), Doc.has_extension('elmo_bilm'))\n"
+    )
+    assert run_python(code).split() == ["False", "False", "True", "True"]

@@ -26,7 +26,7 @@ from ..corpus import TokenizedCorpus, build_vocab, tokens_of_docs
 from ..errors import UserInputError
 from ..normalize import Normalizer
 from ..vocab import Vocabulary
-from .doc_layers import LAYERS_ATTR, bytes_per_token, set_doc_layers
+from .doc_layers import LAYERS_ATTR, bytes_per_token, install_extensions, set_doc_layers
 from .hooks import WIDTH_KEY, install_hooks
 from .listener import ElmoListener
 from .lm_data import EOS
@@ -177,7 +177,7 @@ class ElmoVectors(TrainablePipe):
         normalizer: Normalizer,
         output: Optional[Union[str, int]],
         keep_layers: bool,
-        layers_dtype: str = "float32",
+        layers_dtype: str,
         batch_size: int,
         max_length: int,
         gpu_id: int,
@@ -187,6 +187,7 @@ class ElmoVectors(TrainablePipe):
 
         for setting, value in (("batch_size", batch_size), ("max_length", max_length), ("min_count", min_count)):
             check_value(f"components.{name}.{setting}", value, int, 1)
+        install_extensions()  # where the layers go: registered once a component exists, not at import
         self.vocab = vocab
         self.model = model
         self.name = name

@@ -15,24 +15,35 @@ from spacy.tokens import Doc
 LAYERS_ATTR = "elmo_layers"
 BILM_ATTR = "elmo_bilm"
 
-for _attr in (LAYERS_ATTR, BILM_ATTR):
-    if not Doc.has_extension(_attr):
-        Doc.set_extension(_attr, default=None)
+
+
+def install_extensions() -> None:
+    """Register ``Doc._.elmo_layers`` and ``Doc._.elmo_bilm`` (default None) unless they are.
+
+    Called when an ``elmo_vectors`` component is made and before any read or
+    write below, never at import: importing the package changes no class of spaCy's.
+    """
+    for attr in (LAYERS_ATTR, BILM_ATTR):
+        if not Doc.has_extension(attr):
+            Doc.set_extension(attr, default=None)
 
 
 def set_doc_layers(doc: Doc, layers: np.ndarray, bilm_id: Optional[str]) -> None:
     """Store ``layers`` (``[L + 1, len(doc), D]``) and the biLM's identity on ``doc``."""
+    install_extensions()
     doc._.set(LAYERS_ATTR, layers)
     doc._.set(BILM_ATTR, bilm_id)
 
 
 def doc_layers(doc: Doc) -> Optional[np.ndarray]:
     """The stored layers of ``doc``, or None when ``elmo_vectors`` has not stored any."""
+    install_extensions()
     return doc._.get(LAYERS_ATTR)
 
 
 def doc_bilm_id(doc: Doc) -> Optional[str]:
     """The identity of the biLM whose layers are stored on ``doc``."""
+    install_extensions()
     return doc._.get(BILM_ATTR)
 
 
