@@ -4,6 +4,7 @@ from typing import Optional
 
 import typer
 
+from ..elmo.lm_data import EVAL_BPTT, EVAL_ROWS
 from ._util import app, reports_user_errors
 
 
@@ -13,8 +14,8 @@ def evaluate_perplexity_cli(
     model: Path = typer.Argument(..., help="A pipeline with elmo_vectors (pretrain-elmo output)"),
     data: Path = typer.Argument(..., help="Text file, one tokenized sentence per line (e.g. ptb.test.txt)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the metrics as JSON here"),
-    batch_size: int = typer.Option(10, "--batch-size", help="Rows the stream is cut into"),
-    bptt: int = typer.Option(35, "--bptt", help="Tokens per chunk (the state is carried across chunks)"),
+    batch_size: int = typer.Option(EVAL_ROWS, "--batch-size", help="Rows the stream is cut into"),
+    bptt: int = typer.Option(EVAL_BPTT, "--bptt", help="Tokens per chunk (the state is carried across chunks)"),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, -1 for CPU"),
     exclude_unk: bool = typer.Option(False, "--exclude-unk", help="Leave out-of-vocabulary words (<unk> targets) out of the score"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),

@@ -23,7 +23,7 @@ from ..vocab import Vocabulary
 from .batching import n_stream_batches
 from .bilm import BiLM
 from .hooks import FACTORY
-from .lm_data import EOS, stream_ids
+from .lm_data import EOS, EVAL_BPTT, EVAL_ROWS, stream_ids
 from ..storage import load_pipeline
 from .objective import Perplexity, evaluate_stream
 
@@ -77,8 +77,8 @@ class LanguageModel:
     def corpus_perplexity(
         self,
         corpus: TokenizedCorpus,
-        batch_size: int = 10,
-        bptt: int = 35,
+        batch_size: int = EVAL_ROWS,
+        bptt: int = EVAL_BPTT,
         exclude_unk: bool = False,
         progress: bool = False,
     ) -> Perplexity:
@@ -107,8 +107,8 @@ class LanguageModel:
         self,
         texts: Union[str, Iterable[str]],
         pretokenized: bool = False,
-        batch_size: int = 10,
-        bptt: int = 35,
+        batch_size: int = EVAL_ROWS,
+        bptt: int = EVAL_BPTT,
         exclude_unk: bool = False,
     ) -> Perplexity:
         """Forward, backward and mean perplexity of ``texts`` (one sentence each, ``<eos>`` after each).

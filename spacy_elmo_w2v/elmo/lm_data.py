@@ -16,6 +16,13 @@ from ..normalize import Normalizer
 from ..vocab import Vocabulary
 
 EOS = "<eos>"
+# The stream layout that perplexity of a finished biLM is measured in unless told otherwise
+# (evaluate-perplexity, LanguageModel): 10 rows of 35-token chunks, as PyTorch's
+# word_language_model example evaluates PTB. The dev perplexity that pretrain-elmo reports
+# uses [pretrain] eval_batch_size rows and bptt instead: the layout changes perplexity a little
+# (each row starts with an empty state).
+EVAL_ROWS = 10
+EVAL_BPTT = 35
 
 
 def stream_ids(corpus: TokenizedCorpus, vocab: Vocabulary, normalizer: Normalizer) -> np.ndarray:
