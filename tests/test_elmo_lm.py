@@ -126,3 +126,20 @@ def test_exclude_unk_changes_nothing_where_every_word_is_known_and_leaves_out_ex
     # two unknown words, each a target once in each direction: the scores stay finite and change
     mixed = [known[0] + " zzqx", "blorf " + known[1]]
     assert lm.perplexity(mixed, pretokenized=True, exclude_unk=True) != lm.perplexity(mixed, pretokenized=True)
+
+
+def test_evaluate_perplexity_tokenizes_a_jsonl_file_in_the_pipelines_language(tmp_path):
+    import spacy
+
+    from ._elmo_helpers import tiny_nlp
+
+    text = "we're gonna win, aren't we?"
+    tiny_nlp(spacy.blank("de")).to_disk(tmp_path / "de")
+    data = tmp_path / "test.jsonl"
+    srsly.write_jsonl(data, [{"text": text}])
+    out = tmp_path / "metrics.json"
+    result = CliRunner().invoke(app, ["evaluate-perplexity", str(tmp_path / "de"), str(data), "--output", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    german = len(spacy.blank("de").make_doc(text))
+    assert german != len(spacy.blank("en").make_doc(text))  # English splits "we're" and "gonna"
+    assert srsly.read_json(out)["n_tokens"] == german

@@ -30,7 +30,7 @@ def evaluate_perplexity_cli(
 
     lm = LanguageModel.from_pipeline(model, device=resolve_device(gpu_id))
     ppl = lm.corpus_perplexity(
-        read_corpus(data, what="FILE"), batch_size=batch_size, bptt=bptt, exclude_unk=exclude_unk, progress=progress
+        read_corpus(data, lm.lang, what="FILE"), batch_size=batch_size, bptt=bptt, exclude_unk=exclude_unk, progress=progress
     )
     metrics = {"model": str(model), "data": str(data), "exclude_unk": exclude_unk, **ppl.to_dict()}
     rows = [("forward", f"{ppl.fwd:.2f}"), ("backward", f"{ppl.bwd:.2f}"), ("mean", f"{ppl.mean:.2f}")]

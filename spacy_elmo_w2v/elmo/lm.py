@@ -45,12 +45,16 @@ class LanguageModel:
         normalizer: Normalizer,
         tokenizer: Optional[Tokenizer] = None,
         device: Union[str, torch.device] = "cpu",
+        lang: Optional[str] = None,
     ) -> None:
         self.device = torch.device(device)
         self.bilm = bilm.to(self.device).eval()
         self.vocab = vocab
         self.normalizer = normalizer
         self.tokenizer: Tokenizer = tokenizer or str.split
+        #: The language of the pipeline the model comes from (None without one): ``.jsonl``
+        #: and ``.spacy`` corpora are tokenized as that pipeline tokenizes.
+        self.lang = lang
 
     @classmethod
     def from_pipeline(
@@ -66,7 +70,7 @@ class LanguageModel:
         def tokenize(text: str) -> List[str]:
             return [t.text for t in nlp.make_doc(text) if not t.is_space]
 
-        return cls(pipe.bilm, pipe.lm_vocab, pipe.normalizer, tokenize, device)
+        return cls(pipe.bilm, pipe.lm_vocab, pipe.normalizer, tokenize, device, lang=nlp.lang)
 
     def _tokens(self, text: str, pretokenized: bool) -> List[str]:
         return text.split() if pretokenized else self.tokenizer(text)
