@@ -41,7 +41,7 @@ from ..output import atomic_output_dir, check_output_dir, partial_dir, staging_d
 from ..pipeline import find_pipe, nlp_from_config
 from ..progress import Progress
 from ..settings import settings_from_section
-from ..staging import StagedCorpus, count_and_stage
+from ..staging import StagedCorpus, count_vocabulary
 from ..threads import ThreadFollower
 from ..vocab import Vocabulary
 from .batching import n_stream_batches, n_stream_targets, stream_shard
@@ -321,8 +321,9 @@ def _train_and_save(
         vocab = Vocabulary.from_dict(checkpoint["vocab"])
     else:  # counted on rank 0 and shared; the staged ids stay on rank 0
         vocab, staged = group.from_main_keeping(
-            lambda: _count_vocab(
-                train_blocks(), pipe, settings, scratch.enter_context(staging_dir(output_dir)) / LM_IDS_DIR
+            lambda: count_vocabulary(
+                train_blocks(), pipe, settings.max_count_table, settings.max_vocab_size,
+                scratch.enter_context(staging_dir(output_dir)) / LM_IDS_DIR, source=str(settings.train),
             )
         )
 
@@ -453,16 +454,6 @@ def _threads_note(device: torch.device) -> str:
 def _states_to(states: Any, device: torch.device) -> Any:
     """The carried ``(fwd_state, bwd_state)`` LSTM states, detached, on ``device``."""
     return tuple(None if st is None else [(h.detach().to(device), c.detach().to(device)) for h, c in st] for st in states)
-
-
-def _count_vocab(blocks, pipe, settings: TrainingSettings, stage: Path) -> Tuple[Vocabulary, StagedCorpus]:
-    """The text pass over the training corpus, in bounded memory: the LM vocabulary, and
-    the corpus's ids staged in ``stage``."""
-    staged = count_and_stage(blocks, pipe.normalizer, settings.max_count_table, stage, source=str(settings.train))
-    vocab = staged.vocabulary(
-        partial(pipe.vocabulary_from_counts, max_size=settings.max_vocab_size, source=str(settings.train))
-    )
-    return vocab, staged
 
 
 def _lm_id_streams(

@@ -1,5 +1,4 @@
 """Pretraining skip-gram vectors from a config: read, train, save a pipeline."""
-import functools
 import shutil
 import time
 from contextlib import nullcontext
@@ -15,7 +14,7 @@ from ..config import PRETRAIN_SECTION, load_config, pretrain_section, reject_pre
 from ..corpus import iter_corpus_blocks
 from ..memory import release_free_memory
 from ..progress import peak_rss_mb
-from ..staging import StagedCorpus, count_and_stage
+from ..staging import StagedCorpus, count_vocabulary
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir, partial_dir, staging_dir
@@ -107,12 +106,9 @@ def _count_vocabulary(
     """The text pass: count words and stage ids in ``stage``; return the counting figures and
     ``pipe``'s vocabulary of the corpus (not yet given to ``pipe``), and the staged ids."""
     msg.info(f"Counting words in {train_path}")
-    staged = count_and_stage(
-        iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe.normalizer, settings.max_count_table,
-        stage, source=str(train_path),
-    )
-    words = staged.vocabulary(
-        functools.partial(pipe.vocabulary_from_counts, max_size=settings.max_vocab_size, source=str(train_path))
+    words, staged = count_vocabulary(
+        iter_corpus_blocks(train_path, lang, what="--paths.train"), pipe, settings.max_count_table,
+        settings.max_vocab_size, stage, source=str(train_path),
     )
     c = staged.counted
     return ({"n_tokens": c.n_tokens, "n_sentences": c.n_sentences, "n_prunes": c.n_prunes}, words), staged
