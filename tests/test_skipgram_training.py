@@ -10,7 +10,8 @@ from spacy_elmo_w2v.corpus import TokenizedCorpus, build_vocab, encode_corpus
 from spacy_elmo_w2v.idfile import IdFile
 from spacy_elmo_w2v.normalize import PTBNormalizer
 from spacy_elmo_w2v.skipgram.model import SGNSBatch, SkipGramModel, sgns_loss, sgns_loss_and_row_grads
-from spacy_elmo_w2v.skipgram.train import make_stream, train_skipgram
+from spacy_elmo_w2v.skipgram.batching import make_stream
+from spacy_elmo_w2v.skipgram.train import train_skipgram
 
 from .conftest import ANIMALS, VEHICLES, toy_sentences
 

@@ -283,7 +283,7 @@ class SkipGramVectors(TrainablePipe):
         import torch
 
         from .sampler import keep_probabilities, noise_distribution, noise_table, sample_epoch
-        from .train import iter_batches, make_stream
+        from .batching import iter_batches, make_stream
 
         if losses is None:
             losses = {}
