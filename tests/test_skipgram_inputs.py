@@ -171,3 +171,25 @@ def test_cli_trains_evaluates_and_exports(tmp_path, toy_corpus_path):
     assert result.returncode == 0, result.stdout + result.stderr
     header = (tmp_path / "v.txt").read_text().splitlines()[0]
     assert header == "27 16"  # the 27 toy words (<unk> has no vector), width 16
+
+
+@pytest.mark.parametrize("flag,expected", [("--no-progress", False), ("--progress", True), (None, True)])
+def test_the_progress_flag_reaches_pretraining_and_its_absence_leaves_the_default(flag, expected, monkeypatch, tmp_path):
+    import inspect
+
+    from typer.testing import CliRunner
+
+    import spacy_elmo_w2v.skipgram.pretrain as pretrain
+    from spacy_elmo_w2v.cli import app
+
+    seen = {}
+
+    def record(config_path, output_dir, **kwargs):
+        arguments = inspect.signature(pretrain_skipgram).bind(config_path, output_dir, **kwargs)
+        arguments.apply_defaults()
+        seen.update(arguments.arguments)
+
+    monkeypatch.setattr(pretrain, "pretrain_skipgram", record)
+    result = CliRunner().invoke(app, ["pretrain-skipgram", str(CONFIGS / "skipgram.cfg"), str(tmp_path / "out"), *([flag] if flag else [])])
+    assert result.exit_code == 0, result.output
+    assert seen["progress"] is expected

@@ -18,7 +18,9 @@ def pretrain_skipgram_cli(
     dist_timeout: Optional[float] = typer.Option(
         None, "--dist-timeout", help="Under torchrun: seconds a process waits for the others before the run stops (default 600)"
     ),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
+    progress: Optional[bool] = typer.Option(
+        None, "--progress/--no-progress", help="Show a progress bar (default: shown)"
+    ),
 ) -> None:
     """Pretrain skip-gram vectors on a corpus and save a spaCy pipeline.
 
@@ -28,7 +30,8 @@ def pretrain_skipgram_cli(
     """
     from ..skipgram.pretrain import pretrain_skipgram
 
+    shown = {} if progress is None else {"progress": progress}  # pretrain_skipgram's default unless the flag is given
     pretrain_skipgram(
-        config_path, output_dir, overrides=overrides_from(ctx), gpu_id=gpu_id, overwrite=overwrite, progress=progress,
-        dist_timeout=dist_timeout,
+        config_path, output_dir, overrides=overrides_from(ctx), gpu_id=gpu_id, overwrite=overwrite,
+        dist_timeout=dist_timeout, **shown,
     )

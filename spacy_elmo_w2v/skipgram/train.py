@@ -62,7 +62,7 @@ def train_skipgram(
     final_learn_rate: float,
     seed: int,
     chunk_tokens: int = CHUNK_TOKENS,
-    progress: bool = True,
+    progress: bool,
     metrics_path: Optional[Union[str, Path]] = None,
     log_interval: float = 10.0,
     group: ProcessGroup = SINGLE_PROCESS,
