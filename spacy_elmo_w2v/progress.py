@@ -19,6 +19,9 @@ from typing import IO, Any, Optional, Union
 
 from tqdm import tqdm
 
+# Seconds between two metrics records of a long run (a JSON line, and memory and loss in the bar).
+METRICS_INTERVAL_S = 10.0
+
 
 def rss_mb() -> float:
     """Resident memory of this process now, in MB (the peak where /proc is missing)."""
@@ -51,7 +54,7 @@ class Progress:
         desc: str,
         show: bool = True,
         metrics_path: Optional[Union[str, Path]] = None,
-        interval: float = 10.0,
+        interval: float = METRICS_INTERVAL_S,
     ) -> None:
         self.total_tokens = total_tokens
         self.tokens = 0.0

@@ -42,7 +42,7 @@ class Vocabulary:
     def build(
         cls,
         counts: Mapping[str, int],
-        min_count: int = 1,
+        min_count: int,
         specials: Sequence[str] = (UNK,),
         unk: str = UNK,
         max_size: Optional[int] = None,

@@ -21,14 +21,14 @@ its aliases, so neighbours come back as "stock", not "STOCK".
 No torch here: this module is imported by the component behind the
 ``spacy_factories`` entry point.
 """
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 from spacy.strings import StringStore, get_string_id
 from spacy.tokens import Doc
 from spacy.vectors import Vectors
 
-Normalizer = Callable[[str], str]
+from ..normalize import Normalizer
 
 
 def build_vectors_table(

@@ -20,7 +20,7 @@ import torch
 
 from ..distributed import SINGLE_PROCESS, ProcessGroup, shard_range
 from ..idfile import IdFile
-from ..progress import Progress
+from ..progress import METRICS_INTERVAL_S, Progress
 from ..threads import ThreadFollower
 from .batching import iter_batches, make_stream
 from .model import SkipGramModel, sgns_loss_and_row_grads
@@ -64,7 +64,7 @@ def train_skipgram(
     chunk_tokens: int = CHUNK_TOKENS,
     progress: bool,
     metrics_path: Optional[Union[str, Path]] = None,
-    log_interval: float = 10.0,
+    log_interval: float = METRICS_INTERVAL_S,
     group: ProcessGroup = SINGLE_PROCESS,
     sync_every: int,
     clock: Callable[[], float] = time.perf_counter,
