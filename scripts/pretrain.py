@@ -26,15 +26,17 @@ from wasabi import msg
 
 
 def choose_device(gpu_id: int) -> Tuple[int, str]:
-    """The GPU id to pass on (-1 for CPU) and the preset kind (``"gpu"`` or ``"cpu"``)."""
+    """The GPU id to pass on (-1 for CPU) and the preset kind (``"gpu"`` or ``"cpu"``): the device
+    :func:`spacy_elmo_w2v.device.resolve_device` picks (it warns when CUDA is missing)."""
     if gpu_id < 0:
         return -1, "cpu"
-    import torch
+    from spacy_elmo_w2v.device import resolve_device
 
-    if not torch.cuda.is_available():
-        msg.warn(f"gpu_id is {gpu_id} but no CUDA device is available: continuing on CPU with the CPU-sized preset.")
+    device = resolve_device(gpu_id)
+    if device.type != "cuda":
+        msg.info("Using the CPU-sized preset.")
         return -1, "cpu"
-    return gpu_id, "gpu"
+    return device.index or 0, "gpu"
 
 
 def resume_flags(command: str, output_dir: Path) -> List[str]:

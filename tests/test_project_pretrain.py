@@ -16,7 +16,9 @@ def cuda(monkeypatch):
     import torch
 
     def set_available(available: bool) -> None:
+        """A machine with two CUDA devices, or with none."""
         monkeypatch.setattr(torch.cuda, "is_available", lambda: available)
+        monkeypatch.setattr(torch.cuda, "device_count", lambda: 2 if available else 0)
 
     return set_available
 
