@@ -42,9 +42,7 @@ class ElmoListener(Model):
 
     name = "elmo_listener"
 
-    def __init__(
-        self, width: int, upstream_name: str = "*", dropout: float = 0.0, layer_norm: bool = False, mix_l2: float = 0.0
-    ) -> None:
+    def __init__(self, width: int, upstream_name: str, *, dropout: float, layer_norm: bool, mix_l2: float) -> None:
         Model.__init__(
             self,
             self.name,
@@ -85,7 +83,8 @@ class ElmoListener(Model):
         # (it is made again when the pipeline is assembled).
         state = dict(self.__dict__)
         state["_upstream"] = None
-        slots = {name: getattr(self, name) for name in Model.__slots__ if hasattr(self, name)}
+        # thinc's Model keeps its state in slots (none if a thinc version has them no more)
+        slots = {name: getattr(self, name) for name in getattr(Model, "__slots__", ()) if hasattr(self, name)}
         return state, slots
 
 
