@@ -1,8 +1,13 @@
 """Choosing the torch device from spaCy-style ``--gpu-id``."""
+from typing import TYPE_CHECKING
+
 from wasabi import msg
 
+if TYPE_CHECKING:
+    import torch
 
-def resolve_device(gpu_id: int = -1):
+
+def resolve_device(gpu_id: int = -1) -> "torch.device":
     """Return ``torch.device("cuda:N")`` for ``gpu_id >= 0`` when CUDA is there, else CPU.
 
     Asking for a GPU on a machine without CUDA is not an error: it prints a

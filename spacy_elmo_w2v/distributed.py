@@ -19,11 +19,15 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from wasabi import msg
 
 from .errors import PeerProcessError
+
+if TYPE_CHECKING:
+    import torch
+    import torch.distributed as dist
 
 # Seconds a collective waits for the other ranks before the run stops with an error.
 DEFAULT_TIMEOUT_S = 600.0
@@ -114,7 +118,7 @@ class ProcessGroup:
         self.all_reduce_(t, dist.ReduceOp.MAX)
         return int(t.item())
 
-    def all_reduce_(self, tensor, op=None):
+    def all_reduce_(self, tensor: "torch.Tensor", op: Optional["dist.ReduceOp"] = None) -> "torch.Tensor":
         """In-place all-reduce of ``tensor`` (sum unless ``op`` says otherwise); returns it."""
         if self.is_distributed:
             import torch.distributed as dist
@@ -190,7 +194,7 @@ class ProcessGroup:
 SINGLE_PROCESS = ProcessGroup()
 
 
-def rank_device(device, group: ProcessGroup):
+def rank_device(device: Union[str, "torch.device"], group: ProcessGroup) -> "torch.device":
     """The device this rank trains on: ``cuda:LOCAL_RANK`` when ``device`` is CUDA and the run has many processes."""
     import torch
 
@@ -200,7 +204,7 @@ def rank_device(device, group: ProcessGroup):
     return device
 
 
-def data_parallel(module, device, group: ProcessGroup):
+def data_parallel(module: "torch.nn.Module", device: "torch.device", group: ProcessGroup) -> "torch.nn.Module":
     """``module`` in ``DistributedDataParallel`` in a multi-process run, else ``module`` itself.
 
     DDP broadcasts rank 0's weights when it is built and averages the
@@ -230,7 +234,7 @@ def data_parallel(module, device, group: ProcessGroup):
 
 
 @contextmanager
-def process_group(device, timeout_s: Optional[float] = None) -> Iterator[ProcessGroup]:
+def process_group(device: "torch.device", timeout_s: Optional[float] = None) -> Iterator[ProcessGroup]:
     """The run's :class:`ProcessGroup`: joined from ``torchrun``'s environment, destroyed on exit.
 
     device: the training device asked for (a CUDA device picks nccl and

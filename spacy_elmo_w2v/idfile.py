@@ -16,7 +16,7 @@ The offsets, a small fraction of the ids, are memory-mapped.
 """
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Union
+from typing import Iterable, Iterator, Optional, Tuple, Union
 
 import numpy as np
 
@@ -49,7 +49,7 @@ class DiskArray:
         return self.stop - self.start
 
     @property
-    def shape(self):
+    def shape(self) -> Tuple[int]:
         """``(length,)``, as for a one-dimensional array."""
         return (len(self),)
 

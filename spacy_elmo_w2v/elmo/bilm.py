@@ -1,6 +1,6 @@
 """The bidirectional LSTM language model (biLM) built from a :class:`.spec.BiLMSpec`."""
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 import torch
 from torch import nn
@@ -63,7 +63,7 @@ class BiLM(nn.Module):
         self.head = build_head(spec.head, width, n_words, self.encoder.word_embed)
         self.dropout = nn.Dropout(spec.dropout)
 
-    def load_state_dict(self, state_dict, *args, **kwargs):
+    def load_state_dict(self, state_dict: Mapping[str, Any], *args: Any, **kwargs: Any) -> Any:
         """As torch's, but ignoring the ``mix.*`` entries of biLMs saved by version 0.1,
         which carried an untrained scalar mix (s = 0, gamma = 1: the plain average)."""
         state_dict = {k: v for k, v in state_dict.items() if not k.startswith(LEGACY_MIX_PREFIX)}

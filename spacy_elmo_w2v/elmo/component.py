@@ -10,7 +10,7 @@ from pathlib import Path
 import hashlib
 import uuid
 import warnings
-from typing import Any, Callable, ContextManager, Dict, Iterable, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 import srsly
@@ -33,6 +33,11 @@ from .lm_data import EOS
 from .spec import BiLMSpec
 from .thinc_model import attach_bilm, get_bilm, make_bilm_model
 from .windows import doc_windows, length_batches
+
+if TYPE_CHECKING:
+    import torch
+
+    from .bilm import BiLM
 
 OUTPUTS = ("average", "top")
 LAYERS_DTYPES = ("float32", "float16")
@@ -252,7 +257,7 @@ class ElmoVectors(TrainablePipe):
             return True
         return False
 
-    def find_listeners(self, component) -> None:
+    def find_listeners(self, component: Any) -> None:
         """Link the :class:`.listener.ElmoListener` layers of ``component``'s model
         whose ``upstream`` is this component's name or ``"*"``."""
         model = getattr(component, "model", None)
@@ -263,7 +268,7 @@ class ElmoVectors(TrainablePipe):
                 self.add_listener(node, component.name)
 
     @property
-    def bilm(self):
+    def bilm(self) -> "BiLM":
         """The torch ``BiLM`` module; a clear error before it has weights."""
         module = get_bilm(self.model)
         if module is None or self.lm_vocab is None:
@@ -273,7 +278,7 @@ class ElmoVectors(TrainablePipe):
             )
         return module
 
-    def set_bilm(self, module, lm_vocab: Vocabulary, bilm_id: Optional[str] = None) -> None:
+    def set_bilm(self, module: "BiLM", lm_vocab: Vocabulary, bilm_id: Optional[str] = None) -> None:
         """Use a torch ``BiLM`` trained on ``lm_vocab`` (as pretraining does);
         ``bilm_id`` names its weights (a new identity when not given)."""
         attach_bilm(self.model, module)
@@ -281,7 +286,7 @@ class ElmoVectors(TrainablePipe):
         self.bilm_id = bilm_id or uuid.uuid4().hex
         self._orth_to_id = {}
 
-    def torch_device(self):
+    def torch_device(self) -> "torch.device":
         """Where the biLM runs: GPU ``gpu_id``, else the device of spaCy's current ops
         (the GPU after ``spacy.require_gpu()``), else the CPU."""
         from thinc.api import get_torch_default_device
@@ -343,7 +348,7 @@ class ElmoVectors(TrainablePipe):
             for i in range(len(docs))
         ]
 
-    def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
+    def set_annotations(self, docs: Iterable[Doc], predictions: Any) -> None:
         """Store the layers (``doc._.elmo_layers``, ``doc._.elmo_bilm``); with
         ``output`` set, write the vectors to ``doc.tensor`` and install the vector hooks."""
         for doc, (vectors, layers) in zip(docs, predictions):
@@ -420,11 +425,11 @@ class ElmoVectors(TrainablePipe):
         return found
 
     @property
-    def torch_model(self):
+    def torch_model(self) -> "BiLM":
         """The torch ``BiLM`` the pretraining loop trains (after ``initialize``); same as :attr:`bilm`."""
         return self.bilm
 
-    def set_trained(self, module) -> None:
+    def set_trained(self, module: "BiLM") -> None:
         """Take the weights a training loop produced for :attr:`torch_model` (the
         module itself or one of the same shape); they get a new ``bilm_id``."""
         current = self.bilm

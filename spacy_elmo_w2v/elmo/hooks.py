@@ -7,12 +7,15 @@ functions; they are not serialized, so docs that went through
 ``Doc.to_bytes``, ``DocBin`` or ``nlp.pipe(n_process>1)`` lose them:
 :func:`restore_elmo_hooks` puts them back. No torch import.
 """
-from typing import Iterable, List, Optional, Union
+from typing import TYPE_CHECKING, Iterable, List, Optional, Union
 
 import numpy as np
 from spacy.tokens import Doc, Span, Token
 
 from ..errors import UserInputError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 #: ``doc.user_data`` key recording that ``doc.tensor`` holds ELMo vectors (and their width).
 WIDTH_KEY = "spacy_elmo_w2v.elmo_width"
@@ -72,7 +75,7 @@ def _has_elmo_tensor(doc: Doc, width: Optional[int]) -> bool:
     return expected is not None and tensor.shape[1] == expected
 
 
-def restore_elmo_hooks(docs: Iterable[Doc], nlp=None, component: Optional[str] = None) -> List[Doc]:
+def restore_elmo_hooks(docs: Iterable[Doc], nlp: Optional["Language"] = None, component: Optional[str] = None) -> List[Doc]:
     """Put the ELMo vector hooks back on docs that lost them; returns the docs.
 
     Docs whose ``doc.tensor`` still holds the ELMo vectors (after

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
+from spacy.language import Language
 from tqdm import tqdm
 
 from ..corpus import TokenizedCorpus
@@ -58,7 +59,7 @@ class LanguageModel:
 
     @classmethod
     def from_pipeline(
-        cls, nlp_or_path, component: Optional[str] = None, device: Union[str, torch.device] = "cpu"
+        cls, nlp_or_path: Union[Language, str, Path], component: Optional[str] = None, device: Union[str, torch.device] = "cpu"
     ) -> "LanguageModel":
         """The language model of a pipeline's (a ``Language`` or a path) ``elmo_vectors`` pipe:
         the first one made by that factory, whatever its name, or the one called ``component``."""

@@ -52,7 +52,9 @@ class LSTMStack(nn.Module):
         return outputs, new_state
 
 
-def run_lstm(lstm: nn.LSTM, x: torch.Tensor, state: Optional[Tuple[torch.Tensor, torch.Tensor]]):
+def run_lstm(
+    lstm: nn.LSTM, x: torch.Tensor, state: Optional[Tuple[torch.Tensor, torch.Tensor]]
+) -> Tuple[torch.Tensor, Tuple[torch.Tensor, torch.Tensor]]:
     """``lstm(x, state)``, without torch's warning that projected LSTMs skip oneDNN.
 
     The warning filter lives only for this call (``warnings.catch_warnings``):

@@ -13,7 +13,7 @@ This module is behind the ``spacy_factories`` entry point: it must not import
 torch at import time.
 """
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 import srsly
@@ -33,6 +33,9 @@ from ..normalize import Normalizer
 from ..vocab import Vocabulary
 from ..wrapping import load_torch_weights, save_torch_weights, wrapped_torch_module
 from .lookup import add_surface_keys, build_vectors_table
+
+if TYPE_CHECKING:
+    from .model import SkipGramModel
 
 DEFAULT_MODEL_CONFIG = """
 [model]
@@ -190,7 +193,7 @@ class SkipGramVectors(TrainablePipe):
         return self.words is not None
 
     @property
-    def torch_model(self):
+    def torch_model(self) -> "SkipGramModel":
         """The torch ``SkipGramModel`` (after ``initialize``)."""
         self._require_initialized()
         return wrapped_torch_module(self.model)
@@ -249,7 +252,7 @@ class SkipGramVectors(TrainablePipe):
         if not defer_vectors:
             self.sync_vectors()
 
-    def set_trained(self, module) -> None:
+    def set_trained(self, module: "SkipGramModel") -> None:
         """Take the weights a training loop produced for :attr:`torch_model` (the
         module itself or one of the same shape) and copy them into ``vocab.vectors``."""
         current = self.torch_model
@@ -323,7 +326,8 @@ class SkipGramVectors(TrainablePipe):
         super().finish_update(sgd)
         self.sync_vectors()
 
-    def get_loss(self, examples, scores):  # pragma: no cover - the loss is computed in update
+    def get_loss(self, examples: Iterable[Example], scores: Any) -> Tuple[float, Any]:  # pragma: no cover
+        """Not used: the skip-gram loss is computed inside :meth:`update` (spaCy's API asks for the method)."""
         raise NotImplementedError("skipgram_vectors computes its loss inside update()")
 
     # -- vectors -----------------------------------------------------------

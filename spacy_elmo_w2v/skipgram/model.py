@@ -1,7 +1,7 @@
 """The skip-gram torch model: input (center) and output (context) embedding tables."""
 import functools
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 
 import torch
 from torch import nn
@@ -137,7 +137,7 @@ class SGNSGrads:
     output_rows: torch.Tensor
     output_grads: torch.Tensor
 
-    def dense(self, input_shape: torch.Size, output_shape: torch.Size, scale: torch.Tensor):
+    def dense(self, input_shape: torch.Size, output_shape: torch.Size, scale: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """The two full-size gradient tables, multiplied by ``scale``."""
         grad_in = self.input_grads.new_zeros(input_shape).index_add_(0, self.input_rows, self.input_grads)
         grad_out = self.output_grads.new_zeros(output_shape).index_add_(0, self.output_rows, self.output_grads)
@@ -145,7 +145,7 @@ class SGNSGrads:
 
 
 @torch.no_grad()
-def sgns_loss_and_row_grads(w_in: torch.Tensor, w_out: torch.Tensor, batch: SGNSBatch):
+def sgns_loss_and_row_grads(w_in: torch.Tensor, w_out: torch.Tensor, batch: SGNSBatch) -> Tuple[torch.Tensor, SGNSGrads]:
     """The SGNS loss of a batch and its gradients at the rows it touches: ``(loss, SGNSGrads)``.
 
     Offset ``o`` of all centers is the contiguous slice ``window[w + o : w + o + B]``
