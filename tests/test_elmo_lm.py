@@ -143,3 +143,15 @@ def test_evaluate_perplexity_tokenizes_a_jsonl_file_in_the_pipelines_language(tm
     german = len(spacy.blank("de").make_doc(text))
     assert german != len(spacy.blank("en").make_doc(text))  # English splits "we're" and "gonna"
     assert srsly.read_json(out)["n_tokens"] == german
+
+
+def test_evaluate_perplexity_help_states_the_layout_the_api_uses():
+    import inspect
+
+    from spacy_elmo_w2v.cli.evaluate_perplexity import evaluate_perplexity_cli
+    from spacy_elmo_w2v.elmo.lm_data import EVAL_BPTT, EVAL_ROWS
+
+    options = inspect.signature(evaluate_perplexity_cli).parameters
+    assert f"(default {EVAL_ROWS})" in options["batch_size"].default.help
+    assert f"(default {EVAL_BPTT})" in options["bptt"].default.help
+    assert inspect.signature(LanguageModel.corpus_perplexity).parameters["batch_size"].default == EVAL_ROWS

@@ -4,7 +4,6 @@ from typing import Optional
 
 import typer
 
-from ..elmo.lm_data import EVAL_BPTT, EVAL_ROWS
 from ._util import app, reports_user_errors
 
 
@@ -14,8 +13,10 @@ def evaluate_perplexity_cli(
     model: Path = typer.Argument(..., help="A pipeline with elmo_vectors (pretrain-elmo output)"),
     data: Path = typer.Argument(..., help="Text file, one tokenized sentence per line (e.g. ptb.test.txt)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the metrics as JSON here"),
-    batch_size: int = typer.Option(EVAL_ROWS, "--batch-size", help="Rows the stream is cut into"),
-    bptt: int = typer.Option(EVAL_BPTT, "--bptt", help="Tokens per chunk (the state is carried across chunks)"),
+    # None: LanguageModel.corpus_perplexity's layout (elmo/lm_data.py EVAL_ROWS, EVAL_BPTT); importing it
+    # here would import spaCy and torch for every --help
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Rows the stream is cut into (default 10)"),
+    bptt: Optional[int] = typer.Option(None, "--bptt", help="Tokens per chunk, the state carried across them (default 35)"),
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, -1 for CPU"),
     exclude_unk: bool = typer.Option(False, "--exclude-unk", help="Leave out-of-vocabulary words (<unk> targets) out of the score"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
@@ -29,9 +30,8 @@ def evaluate_perplexity_cli(
     from ..elmo.lm import LanguageModel
 
     lm = LanguageModel.from_pipeline(model, device=resolve_device(gpu_id))
-    ppl = lm.corpus_perplexity(
-        read_corpus(data, lm.lang, what="FILE"), batch_size=batch_size, bptt=bptt, exclude_unk=exclude_unk, progress=progress
-    )
+    layout = {k: v for k, v in (("batch_size", batch_size), ("bptt", bptt)) if v is not None}
+    ppl = lm.corpus_perplexity(read_corpus(data, lm.lang, what="FILE"), exclude_unk=exclude_unk, progress=progress, **layout)
     metrics = {"model": str(model), "data": str(data), "exclude_unk": exclude_unk, **ppl.to_dict()}
     rows = [("forward", f"{ppl.fwd:.2f}"), ("backward", f"{ppl.bwd:.2f}"), ("mean", f"{ppl.mean:.2f}")]
     scored = "left out of the score" if exclude_unk else "scored as <unk>"
