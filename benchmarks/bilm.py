@@ -40,8 +40,9 @@ from spacy_elmo_w2v.elmo.heads import build_head  # noqa: E402
 from spacy_elmo_w2v.elmo.lm_data import stream_ids  # noqa: E402
 from spacy_elmo_w2v.elmo.objective import evaluate_stream  # noqa: E402
 from spacy_elmo_w2v.elmo.optim import make_adam  # noqa: E402
+from spacy_elmo_w2v.elmo.settings import TrainingSettings  # noqa: E402
 from spacy_elmo_w2v.elmo.spec import BiLMSpec  # noqa: E402
-from spacy_elmo_w2v.elmo.train import TrainingSettings, train_epoch  # noqa: E402
+from spacy_elmo_w2v.elmo.train import train_epoch  # noqa: E402
 
 CPU = torch.device("cpu")
 

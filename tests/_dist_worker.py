@@ -138,7 +138,7 @@ def exchange(out_path: str, dense_above: str) -> None:
 
 
 def failing_elmo(mode: str, config: str, output_dir: str, timeout: str, *overrides: str) -> None:
-    import spacy_elmo_w2v.elmo.train as train
+    import spacy_elmo_w2v.elmo.pretrain as pretrain
     from spacy_elmo_w2v.config import parse_overrides
     from spacy_elmo_w2v.distributed import torchrun_env
 
@@ -148,8 +148,8 @@ def failing_elmo(mode: str, config: str, output_dir: str, timeout: str, *overrid
                 time.sleep(3600)
             raise RuntimeError("simulated crash of rank 1")
 
-        train.evaluate_stream = fail
-    train.pretrain_elmo(config, output_dir, parse_overrides(list(overrides)), dist_timeout=float(timeout))
+        pretrain.evaluate_stream = fail
+    pretrain.pretrain_elmo(config, output_dir, parse_overrides(list(overrides)), dist_timeout=float(timeout))
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ def interrupted_run(root: Path) -> Tuple[Path, dict]:
     """Run ELMo pretraining on toy files in ``root`` and interrupt it after its
     first epoch; return its OUTPUT_DIR (whose .partial holds the checkpoint) and overrides."""
     from spacy_elmo_w2v.elmo.checkpoint import checkpoint_path
-    from spacy_elmo_w2v.elmo.train import pretrain_elmo
+    from spacy_elmo_w2v.elmo.pretrain import pretrain_elmo
 
     train, dev = write_toy_corpus(root / "train.txt", 2), write_toy_corpus(root / "dev.txt")
     overrides = tiny_training(train, dev, epochs=1)

@@ -189,7 +189,7 @@ def test_rerun_without_resume_keeps_the_checkpoint_and_says_how_to_resume(interr
 
 
 def test_restart_discards_the_checkpoint_and_trains_from_scratch(interrupted, tmp_path, capsys):
-    from spacy_elmo_w2v.elmo.train import pretrain_elmo
+    from spacy_elmo_w2v.elmo.pretrain import pretrain_elmo
 
     out = _copy_run(interrupted, tmp_path)
     history = pretrain_elmo(ELMO_CONFIG, out, interrupted[1], restart=True)["history"]
@@ -260,7 +260,7 @@ def test_most_similar_rejects_n_that_is_not_a_positive_integer(skipgram_pipe, n)
 @pytest.fixture(scope="module")
 def trained_elmo(interrupted, tmp_path_factory) -> Path:
     """A tiny trained ELMo pipeline (the interrupted run's settings, run to the end)."""
-    from spacy_elmo_w2v.elmo.train import pretrain_elmo
+    from spacy_elmo_w2v.elmo.pretrain import pretrain_elmo
 
     out = tmp_path_factory.mktemp("lm") / "elmo"
     pretrain_elmo(ELMO_CONFIG, out, interrupted[1])

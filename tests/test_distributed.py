@@ -22,7 +22,7 @@ from ._elmo_helpers import tiny_overrides
 from .conftest import ANIMALS, CONFIGS, TOY_SKIPGRAM_OVERRIDES, VEHICLES, shared_file
 from spacy_elmo_w2v.distributed import SINGLE_PROCESS, rank_seed, shard_range
 from spacy_elmo_w2v.elmo.batching import stream_batches, stream_shard
-from spacy_elmo_w2v.elmo.train import pretrain_elmo
+from spacy_elmo_w2v.elmo.pretrain import pretrain_elmo
 from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
 
 WORKER = Path(__file__).with_name("_dist_worker.py")

@@ -79,7 +79,7 @@ def _accuracy_on_unseen_words(model_dir: Path, docs: list, unseen: set) -> float
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory) -> Tuple[Path, list, set]:
     """The pretrained biLM, the tagging corpora, the unseen test docs and their unseen words."""
-    from spacy_elmo_w2v.elmo.train import pretrain_elmo
+    from spacy_elmo_w2v.elmo.pretrain import pretrain_elmo
 
     root = tmp_path_factory.mktemp("elmo_helps")
     rng = random.Random(0)

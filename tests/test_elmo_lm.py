@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from ._elmo_helpers import CONFIG, TOY_TEXTS, tiny_overrides, write_toy_corpus
 from spacy_elmo_w2v.cli import app
 from spacy_elmo_w2v.elmo.lm import LanguageModel
-from spacy_elmo_w2v.elmo.train import pretrain_elmo
+from spacy_elmo_w2v.elmo.pretrain import pretrain_elmo
 from spacy_elmo_w2v.errors import UserInputError
 
 

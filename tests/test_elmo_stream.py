@@ -8,13 +8,13 @@ import torch
 
 from ._elmo_helpers import CONFIG, tiny_training, write_toy_corpus
 from spacy_elmo_w2v.corpus import build_vocab, iter_corpus_blocks, read_corpus
-from spacy_elmo_w2v.elmo import train as elmo_train
+from spacy_elmo_w2v.elmo import pretrain as elmo_pretrain
 from spacy_elmo_w2v.elmo.batching import n_stream_targets, stream_batches, stream_rows, stream_shard
 from spacy_elmo_w2v.elmo.heads import AdaptiveSoftmax, valid_cutoffs
 from spacy_elmo_w2v.counting import count_corpus
 from spacy_elmo_w2v.idfile import DiskArray
 from spacy_elmo_w2v.elmo.lm_data import EOS, head_blocks, stream_ids, write_lm_id_file
-from spacy_elmo_w2v.elmo.train import pretrain_elmo
+from spacy_elmo_w2v.elmo.pretrain import pretrain_elmo
 from spacy_elmo_w2v.normalize import PTBNormalizer
 
 TEXT = "the cat sat on the mat ."
@@ -107,7 +107,7 @@ def test_mid_epoch_checkpoint_resumes_to_the_uninterrupted_result(corpus, tmp_pa
     settings = {**tiny_training(*corpus, epochs=2), "pretrain.checkpoint_every_steps": 5}
     out = tmp_path / "interrupted"
     saved = []
-    real_save = elmo_train.save_checkpoint
+    real_save = elmo_pretrain.save_checkpoint
 
     def save_then_crash(path, **state):
         real_save(path, **state)
@@ -116,7 +116,7 @@ def test_mid_epoch_checkpoint_resumes_to_the_uninterrupted_result(corpus, tmp_pa
             raise KeyboardInterrupt("simulated kill mid-epoch")
 
     with monkeypatch.context() as patch:
-        patch.setattr(elmo_train, "save_checkpoint", save_then_crash)
+        patch.setattr(elmo_pretrain, "save_checkpoint", save_then_crash)
         with pytest.raises(KeyboardInterrupt):
             pretrain_elmo(CONFIG, out, settings)
     assert saved[-1] == (1, 5) and (0, 5) in saved and (1, 0) in saved

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from ._elmo_helpers import CONFIG, SHARED_DATA, cli_args, tiny_training, write_toy_corpus
 from spacy_elmo_w2v.cli import app
-from spacy_elmo_w2v.elmo.train import pretrain_elmo
+from spacy_elmo_w2v.elmo.pretrain import pretrain_elmo
 from spacy_elmo_w2v.output import staging_dir
 
 TEXT = "the cat sat on the mat ."
@@ -45,10 +45,10 @@ def trained(corpus, tmp_path_factory):
 
 @pytest.mark.parametrize("flag,expected", [("--no-progress", False), ("--progress", True), (None, "absent")])
 def test_progress_flag_sets_the_configs_progress_setting(flag, expected, monkeypatch, tmp_path):
-    import spacy_elmo_w2v.elmo.train as elmo_train
+    import spacy_elmo_w2v.elmo.pretrain as elmo_pretrain
 
     seen = {}
-    monkeypatch.setattr(elmo_train, "pretrain_elmo", lambda config, out, overrides, **kw: seen.update(overrides))
+    monkeypatch.setattr(elmo_pretrain, "pretrain_elmo", lambda config, out, overrides, **kw: seen.update(overrides))
     result = run_cli("pretrain-elmo", CONFIG, tmp_path / "out", "--pretrain.max_epochs", "2", *([flag] if flag else []))
     assert result.exit_code == 0, result.output
     assert seen.get("pretrain.progress", "absent") == expected
@@ -80,7 +80,7 @@ def test_dev_perplexity_is_recorded_per_epoch_and_falls(trained):
 
 
 def test_the_saved_model_is_the_best_epoch_even_when_that_is_not_the_last(corpus, tmp_path, monkeypatch):
-    import spacy_elmo_w2v.elmo.train as train_module
+    import spacy_elmo_w2v.elmo.pretrain as pretrain_module
     from spacy_elmo_w2v.elmo.objective import Perplexity
 
     scripted = iter([50.0, 40.0, 90.0])  # epoch 2 is best; epoch 3 is last and worse
@@ -91,7 +91,7 @@ def test_the_saved_model_is_the_best_epoch_even_when_that_is_not_the_last(corpus
         ppl = next(scripted)
         return Perplexity(ppl, ppl)
 
-    monkeypatch.setattr(train_module, "evaluate_stream", scripted_evaluation)
+    monkeypatch.setattr(pretrain_module, "evaluate_stream", scripted_evaluation)
     metrics = pretrain_elmo(CONFIG, tmp_path / "out", tiny_training(*corpus, epochs=3))
     assert metrics["dev_ppl_mean"] == 40.0
     saved = spacy.load(tmp_path / "out").get_pipe("elmo_vectors").bilm.state_dict()
@@ -117,7 +117,7 @@ def test_resume_continues_from_the_last_checkpoint(corpus, tmp_path, monkeypatch
             pretrain_elmo(CONFIG, out, tiny_training(*corpus, epochs=2))
     checkpoint = out.with_name(out.name + ".partial") / "checkpoint" / "elmo.pt"
     assert checkpoint.exists()
-    import spacy_elmo_w2v.elmo.train as train_module
+    import spacy_elmo_w2v.elmo.pretrain as pretrain_module
 
     staged = []  # output dirs a staging directory was made for: the resumed run reads no text to stage
 
@@ -125,7 +125,7 @@ def test_resume_continues_from_the_last_checkpoint(corpus, tmp_path, monkeypatch
         staged.append(Path(output_dir).name)
         return staging_dir(output_dir)
 
-    monkeypatch.setattr(train_module, "staging_dir", recording_staging_dir)
+    monkeypatch.setattr(pretrain_module, "staging_dir", recording_staging_dir)
     metrics = pretrain_elmo(CONFIG, out, tiny_training(*corpus, epochs=3), resume=True)
     history = metrics["history"]
     assert [h["epoch"] for h in history] == [1, 2, 3]

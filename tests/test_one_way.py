@@ -10,7 +10,7 @@ from spacy.training import Example
 
 from spacy_elmo_w2v.errors import UserInputError
 from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
-from spacy_elmo_w2v.elmo.train import pretrain_elmo
+from spacy_elmo_w2v.elmo.pretrain import pretrain_elmo
 from spacy_elmo_w2v.vocab import Vocabulary
 
 from ._elmo_helpers import CONFIG as ELMO_CONFIG, TOY_TEXTS, tiny_pipe_config, tiny_training, write_toy_corpus

@@ -30,7 +30,7 @@ def pretrain_elmo_cli(
     --paths.vectors SKIPGRAM_PIPELINE --pretrain.max_epochs 1.
     Data-parallel: torchrun --nproc-per-node N -m spacy_elmo_w2v pretrain-elmo ...
     """
-    from ..elmo.train import pretrain_elmo
+    from ..elmo.pretrain import pretrain_elmo
 
     overrides = overrides_from(ctx)
     if progress is not None:  # the flag spelled as pretrain-skipgram's; the setting stays the config's
