@@ -19,6 +19,8 @@ from typing import IO, Any, Optional, Union
 
 from tqdm import tqdm
 
+# The metrics file both pretraining commands write in OUTPUT_DIR: one JSON object a line.
+METRICS_FILE = "metrics.jsonl"
 # Seconds between two metrics records of a long run (a JSON line, and memory and loss in the bar).
 METRICS_INTERVAL_S = 10.0
 

@@ -36,6 +36,7 @@ from ..distributed import (
 from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir, partial_dir, staging_dir
 from ..pipeline import find_pipe, nlp_from_config
+from ..progress import METRICS_FILE
 from ..staging import StagedCorpus, count_vocabulary
 from ..vocab import Vocabulary
 from .batching import n_stream_batches, stream_shard
@@ -47,8 +48,6 @@ from .optim import make_adam
 from .settings import TrainingSettings
 from .train import autocast_and_scaler, train_epoch
 
-# Written into the output directory during the run: one JSON metrics line per interval.
-METRICS_FILE = "metrics.jsonl"
 # The LM id streams (train/, dev/), inside OUTPUT_DIR.partial while training runs.
 LM_IDS_DIR = "lm_ids"
 

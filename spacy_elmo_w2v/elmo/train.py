@@ -14,7 +14,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, ContextManager, Optional, Tuple
 
 import torch
 
@@ -31,14 +31,18 @@ from .settings import TrainingSettings
 DEADLINE_CHECK_EVERY = 20
 
 
-def autocast_and_scaler(device: torch.device, enabled: bool):
-    """bf16 (or fp16) autocast on CUDA when enabled; a no-op on CPU."""
+# A context manager factory for the forward pass's mixed precision (nullcontext for none).
+Autocast = Callable[[], ContextManager[Any]]
+
+
+def autocast_and_scaler(device: torch.device, enabled: bool) -> Tuple[Autocast, Optional[torch.amp.GradScaler]]:
+    """bf16 (or fp16) autocast on CUDA when enabled, and the gradient scaler fp16 needs (else None);
+    a no-op on CPU."""
     if not enabled or device.type != "cuda":
         return nullcontext, None
     dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 else None
     return partial(torch.autocast, device_type="cuda", dtype=dtype), scaler
-
 
 
 @dataclass
@@ -60,10 +64,10 @@ def train_epoch(
     ids: IdArray,
     settings: TrainingSettings,
     optimizer: torch.optim.Optimizer,
-    scheduler,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
     device: torch.device,
-    autocast,
-    scaler,
+    autocast: Autocast,
+    scaler: Optional[torch.amp.GradScaler],
     deadline: Optional[float],
     desc: str,
     forward: Optional[ChunkForward] = None,

@@ -13,7 +13,7 @@ from wasabi import msg
 from ..config import PRETRAIN_SECTION, load_config, pretrain_section, reject_pretrain_seed, system_seed
 from ..corpus import iter_corpus_blocks
 from ..memory import release_free_memory
-from ..progress import peak_rss_mb
+from ..progress import METRICS_FILE, peak_rss_mb
 from ..staging import StagedCorpus, count_vocabulary
 from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
@@ -22,8 +22,6 @@ from ..pipeline import find_pipe, nlp_from_config
 from ..settings import settings_from_section
 from ..vocab import Vocabulary
 
-# Written into the output directory during the run: one JSON metrics line per interval.
-METRICS_FILE = "metrics.jsonl"
 # The corpus as ids, inside OUTPUT_DIR.partial while training runs.
 IDS_DIR = "ids"
 
