@@ -4,6 +4,7 @@ from typing import Optional
 
 import typer
 
+from ..distributed import DEFAULT_TIMEOUT_S
 from ._util import OVERRIDES_SETTINGS, app, overrides_from, reports_user_errors
 
 
@@ -18,7 +19,7 @@ def pretrain_elmo_cli(
     restart: bool = typer.Option(False, "--restart", help="Discard a checkpoint in OUTPUT_DIR.partial and start over"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT_DIR if an earlier run wrote it"),
     dist_timeout: Optional[float] = typer.Option(
-        None, "--dist-timeout", help="Under torchrun: seconds a process waits for the others before the run stops (default 600)"
+        None, "--dist-timeout", help=f"Under torchrun: seconds a process waits for the others before the run stops (default {DEFAULT_TIMEOUT_S:g})"
     ),
     progress: Optional[bool] = typer.Option(
         None, "--progress/--no-progress", help="Show a progress bar (default: the config's [pretrain] progress)"

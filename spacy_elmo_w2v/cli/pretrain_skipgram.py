@@ -4,6 +4,7 @@ from typing import Optional
 
 import typer
 
+from ..distributed import DEFAULT_TIMEOUT_S
 from ._util import OVERRIDES_SETTINGS, app, overrides_from, reports_user_errors
 
 
@@ -16,7 +17,7 @@ def pretrain_skipgram_cli(
     gpu_id: int = typer.Option(-1, "--gpu-id", "-g", help="GPU id, or -1 for CPU"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT_DIR if an earlier run wrote it"),
     dist_timeout: Optional[float] = typer.Option(
-        None, "--dist-timeout", help="Under torchrun: seconds a process waits for the others before the run stops (default 600)"
+        None, "--dist-timeout", help=f"Under torchrun: seconds a process waits for the others before the run stops (default {DEFAULT_TIMEOUT_S:g})"
     ),
     progress: Optional[bool] = typer.Option(
         None, "--progress/--no-progress", help="Show a progress bar (default: shown)"
