@@ -340,8 +340,7 @@ def build_vocab(
 
 def encode_corpus(corpus: TokenizedCorpus, vocab: Vocabulary, normalizer: Normalizer) -> EncodedCorpus:
     """Turn a tokenized corpus into one id array (normalizing each distinct token once)."""
-    raw_to_id = {w: vocab.index.get(normalizer(w), vocab.unk_id) for w in set(corpus.tokens)}
-    ids = np.fromiter(map(raw_to_id.__getitem__, corpus.tokens), dtype=np.int64, count=len(corpus))
+    ids = vocab.encode_raw(corpus.tokens, normalizer)
     offsets = np.zeros(len(corpus.lengths) + 1, dtype=np.int64)
     np.cumsum(corpus.lengths, out=offsets[1:])
     return EncodedCorpus(ids, offsets)

@@ -173,12 +173,10 @@ def write_id_file(
     """
     if len(vocab) > MAX_VOCAB:
         raise ValueError(f"{len(vocab)} words do not fit uint32 ids")
-    index, unk = vocab.index, vocab.unk_id
     with IdFileWriter(directory, sentence_end_id) as writer:
         for block in blocks:
-            to_id = {w: index.get(normalizer(w), unk) for w in set(block.tokens)}
-            writer.append(np.fromiter(map(to_id.__getitem__, block.tokens), dtype=np.uint32, count=len(block)), block.lengths)
-            del block, to_id  # not held while the next block is read
+            writer.append(vocab.encode_raw(block.tokens, normalizer, np.uint32), block.lengths)
+            del block  # not held while the next block is read
     return IdFile.open(directory)
 
 

@@ -7,7 +7,7 @@ Encoding a corpus maps every token to an id in one C-level pass
 from collections import Counter
 from itertools import repeat
 from operator import itemgetter
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -95,6 +95,14 @@ class Vocabulary:
         return np.fromiter(
             map(self.index.get, tokens, repeat(self.unk_id)), dtype=np.int64, count=len(tokens)
         )
+
+    def encode_raw(
+        self, tokens: Sequence[str], normalizer: Callable[[str], str], dtype: "np.typing.DTypeLike" = np.int64
+    ) -> np.ndarray:
+        """Map raw tokens to ids (``dtype``), normalizing each distinct token once; unknown words get ``unk_id``."""
+        index, unk = self.index, self.unk_id
+        to_id = {token: index.get(normalizer(token), unk) for token in set(tokens)}
+        return np.fromiter(map(to_id.__getitem__, tokens), dtype=dtype, count=len(tokens))
 
     def decode(self, ids: Iterable[int]) -> List[str]:
         """Map ids back to words."""

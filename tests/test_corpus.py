@@ -84,3 +84,17 @@ def test_encoded_corpus_knows_sentence_boundaries():
     enc = encode_corpus(corpus, build_vocab(corpus, PTBNormalizer(), 1), PTBNormalizer())
     assert enc.offsets.tolist() == [0, 2, 5]
     assert enc.sentence_index().tolist() == [0, 0, 1, 1, 1]
+
+
+def test_encode_raw_normalizes_each_distinct_token_once_and_maps_unknown_words_to_unk():
+    vocab = Vocabulary.build({"the": 3, "n": 2}, min_count=1)
+    calls = []
+
+    def lower(token):
+        calls.append(token)
+        return token.lower()
+
+    ids = vocab.encode_raw(["The", "the", "N", "zebra", "The"], lower, np.uint32)
+    assert ids.dtype == np.uint32
+    assert ids.tolist() == [vocab.index["the"], vocab.index["the"], vocab.index["n"], vocab.unk_id, vocab.index["the"]]
+    assert sorted(calls) == ["N", "The", "the", "zebra"]
