@@ -19,7 +19,6 @@ import bz2
 import functools
 import gzip
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Iterator, List, Sequence, Tuple, Union
@@ -304,14 +303,6 @@ def _tokenizer(lang: str):
     return spacy.blank(lang).tokenizer
 
 
-def normalized_counts(corpus: TokenizedCorpus, normalizer: Normalizer) -> Counter:
-    """Counts of normalized words; the normalizer runs once per distinct token."""
-    counts: Counter = Counter()
-    for word, n in Counter(corpus.tokens).items():
-        counts[normalizer(word)] += n
-    return counts
-
-
 def build_vocab(
     corpus: TokenizedCorpus,
     normalizer: Normalizer,
@@ -326,10 +317,11 @@ def build_vocab(
         ``"components.skipgram_vectors.min_count"``), named in the error
         raised when no word is left.
     """
+    from .counting import count_blocks  # counting reads corpora: imported here, not at the top
     from .vocab import UNK
 
     return Vocabulary.build(
-        normalized_counts(corpus, normalizer),
+        count_blocks([corpus], normalizer).counts,
         min_count=min_count,
         specials=(UNK, *specials),
         max_size=max_size,
