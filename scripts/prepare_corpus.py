@@ -13,26 +13,24 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from presets import SMOKE_LINES, parse_bool
+from spacy_elmo_w2v.output import atomic_output_file
 from wasabi import msg
 
 
 def copy_head(source: Path, dest: Path, n_lines: Optional[int]) -> int:
     """Copy ``source`` to ``dest`` (all of it, or its first ``n_lines`` lines); return the lines written."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".tmp")
-    if n_lines is None:
-        shutil.copyfile(source, tmp)
-        with tmp.open("rb") as f:
-            written = sum(1 for _ in f)
-    else:
-        with source.open("r", encoding="utf8") as src, tmp.open("w", encoding="utf8") as out:
-            lines = list(islice(src, n_lines))
-            out.writelines(lines)
-            written = len(lines)
-    if written == 0:
-        tmp.unlink()
-        raise SystemExit(f"{source} has no lines: the corpus files need one sentence per line.")
-    tmp.replace(dest)
+    with atomic_output_file(dest) as tmp:
+        if n_lines is None:
+            shutil.copyfile(source, tmp)
+            with tmp.open("rb") as f:
+                written = sum(1 for _ in f)
+        else:
+            with source.open("r", encoding="utf8") as src, tmp.open("w", encoding="utf8") as out:
+                lines = list(islice(src, n_lines))
+                out.writelines(lines)
+                written = len(lines)
+        if written == 0:
+            raise SystemExit(f"{source} has no lines: the corpus files need one sentence per line.")
     return written
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Sequence
 
 from presets import SMOKE_SENTENCES, parse_bool
+from spacy_elmo_w2v.output import atomic_output_file
 from wasabi import msg
 
 SPLITS = ("train", "dev", "test")
@@ -33,19 +34,16 @@ def iter_sentences(path: Path) -> Iterator[str]:
 
 def write_head(source: Path, dest: Path, n_sentences: Optional[int]) -> int:
     """Write the first ``n_sentences`` sentences of ``source`` (all when None) to ``dest``; return how many."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".tmp")
     written = 0
-    with tmp.open("w", encoding="utf8") as out:
-        for sentence in iter_sentences(source):
-            if n_sentences is not None and written >= n_sentences:
-                break
-            out.write(sentence)
-            written += 1
-    if written == 0:
-        tmp.unlink()
-        raise SystemExit(f"{source} holds no CoNLL-U sentence: is it a UD .conllu file?")
-    tmp.replace(dest)
+    with atomic_output_file(dest) as tmp:
+        with tmp.open("w", encoding="utf8") as out:
+            for sentence in iter_sentences(source):
+                if n_sentences is not None and written >= n_sentences:
+                    break
+                out.write(sentence)
+                written += 1
+        if written == 0:
+            raise SystemExit(f"{source} holds no CoNLL-U sentence: is it a UD .conllu file?")
     return written
 
 

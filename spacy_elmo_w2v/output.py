@@ -147,6 +147,21 @@ def atomic_output_dir(output_dir: Union[str, Path], overwrite: bool = False, kee
     os.replace(tmp, output_dir)
 
 
+@contextmanager
+def atomic_output_file(path: Union[str, Path]) -> Iterator[Path]:
+    """Yield ``PATH.partial`` to write; it replaces ``path`` when the block ends without an error
+    and is removed otherwise, so ``path`` is never half-written (an earlier file stays as it was).
+    Missing parent directories are created."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def staging_path(output_dir: Union[str, Path]) -> Path:
     """Where a run for ``output_dir`` stages what it builds before its output exists:
     ``<OUTPUT_DIR>.partial.staging``, beside the output (same file system)."""

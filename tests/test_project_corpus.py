@@ -36,6 +36,7 @@ def test_empty_input_stops_with_a_message(splits, tmp_path):
     with pytest.raises(SystemExit, match="has no lines"):
         prepare_corpus.main([*map(str, splits), str(tmp_path / "out")])
     assert not (tmp_path / "out" / "train.txt").exists()
+    assert not any((tmp_path / "out").iterdir())  # no half-written or temporary file left
 
 
 @pytest.mark.parametrize("text,value", [("true", True), ("True", True), ("1", True), ("false", False), ("False", False)])

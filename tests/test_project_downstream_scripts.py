@@ -48,6 +48,7 @@ def test_a_file_without_sentences_stops_with_a_message(treebank, tmp_path):
     with pytest.raises(SystemExit, match="no CoNLL-U sentence"):
         slice_conllu.main([*map(str, treebank), str(tmp_path / "out")])
     assert not (tmp_path / "out" / "dev.conllu").exists()
+    assert sorted(f.name for f in (tmp_path / "out").iterdir()) == ["train.conllu"]  # nothing half-written left
 
 
 SMALL_ELMO = ROOT / "tests" / "data" / "elmo_v0_1"  # a saved elmo_vectors pipeline whose biLM layers are 24 wide

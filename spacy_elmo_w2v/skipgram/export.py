@@ -12,6 +12,7 @@ from spacy.strings import StringStore
 from spacy.vectors import Vectors
 
 from ..errors import UserInputError
+from ..output import atomic_output_file
 
 
 def write_word2vec(vectors: Vectors, strings: StringStore, path: Union[str, Path]) -> int:
@@ -38,18 +39,17 @@ def write_word2vec(vectors: Vectors, strings: StringStore, path: Union[str, Path
                 f"its vocabulary comes from a corpus whose tokens hold spaces; re-tokenize it, or save the pipeline "
                 f"with nlp.to_disk and read its vectors from there."
             )
-    partial = path.with_name(path.name + ".partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        f = partial.open("w", encoding="utf8")
     except OSError as e:
         raise UserInputError(f"Cannot write {path} ({e.strerror or e}): choose a writable file path.") from None
-    try:
+    with atomic_output_file(path) as partial:
+        try:
+            f = partial.open("w", encoding="utf8")
+        except OSError as e:
+            raise UserInputError(f"Cannot write {path} ({e.strerror or e}): choose a writable file path.") from None
         with f:
             f.write(f"{len(rows)} {data.shape[1]}\n")
             for word, (_, row) in zip(words, rows):
                 f.write(word + " " + " ".join(f"{x:.6g}" for x in data[row]) + "\n")
-        partial.replace(path)  # a failure part-way leaves no half-written file under the name asked for
-    finally:
-        partial.unlink(missing_ok=True)
     return len(rows)
