@@ -4,6 +4,7 @@ The first line is ``<n_words> <width>``; then one line per word: the word and
 its values. ``spacy init vectors`` and gensim's
 ``KeyedVectors.load_word2vec_format`` both read it.
 """
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Union
 
@@ -39,17 +40,12 @@ def write_word2vec(vectors: Vectors, strings: StringStore, path: Union[str, Path
                 f"its vocabulary comes from a corpus whose tokens hold spaces; re-tokenize it, or save the pipeline "
                 f"with nlp.to_disk and read its vectors from there."
             )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UserInputError(f"Cannot write {path} ({e.strerror or e}): choose a writable file path.") from None
-    with atomic_output_file(path) as partial:
-        try:
-            f = partial.open("w", encoding="utf8")
+    with ExitStack() as stack:
+        try:  # making the directory or opening the file: the path is what to change
+            f = stack.enter_context(stack.enter_context(atomic_output_file(path)).open("w", encoding="utf8"))
         except OSError as e:
             raise UserInputError(f"Cannot write {path} ({e.strerror or e}): choose a writable file path.") from None
-        with f:
-            f.write(f"{len(rows)} {data.shape[1]}\n")
-            for word, (_, row) in zip(words, rows):
-                f.write(word + " " + " ".join(f"{x:.6g}" for x in data[row]) + "\n")
+        f.write(f"{len(rows)} {data.shape[1]}\n")
+        for word, (_, row) in zip(words, rows):
+            f.write(word + " " + " ".join(f"{x:.6g}" for x in data[row]) + "\n")
     return len(rows)
