@@ -8,6 +8,7 @@ Both directories carry a marker file (:data:`MARKER`) so that ``--overwrite``
 replaces only what one of our commands wrote: a directory holding anything
 else (a corpus, notes, another project) is never deleted.
 """
+import errno
 import os
 import shutil
 import tempfile
@@ -151,8 +152,11 @@ def atomic_output_dir(output_dir: Union[str, Path], overwrite: bool = False, kee
 def atomic_output_file(path: Union[str, Path]) -> Iterator[Path]:
     """Yield ``PATH.partial`` to write; it replaces ``path`` when the block ends without an error
     and is removed otherwise, so ``path`` is never half-written (an earlier file stays as it was).
-    Missing parent directories are created."""
+    Missing parent directories are created; a ``path`` that is a directory is an
+    ``IsADirectoryError`` before anything is written."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     try:

@@ -345,3 +345,20 @@ def test_loading_with_another_width_in_the_config_names_the_saved_width(toy_skip
     with pytest.raises(UserInputError, match=r"saved vectors have width 16 but the config says 32; set \[components\.skipgram_vectors\.model\] width = 16") as error:
         spacy.load(toy_skipgram_dir, config={"components": {"skipgram_vectors": {"model": {"width": 32}}}})
     assert "corrupt" not in str(error.value)  # the files are fine: the config is what to change
+
+
+def test_word2vec_export_to_a_directory_is_a_one_line_error_and_leaves_nothing(tmp_path):
+    from spacy.strings import StringStore
+    from spacy.vectors import Vectors
+
+    from spacy_elmo_w2v.errors import UserInputError
+    from spacy_elmo_w2v.skipgram.export import write_word2vec
+
+    strings = StringStore()
+    vectors = Vectors(strings=strings, data=np.ones((1, 3), dtype="float32"))
+    vectors.add(strings.add("word"), row=0)
+    target = tmp_path / "vectors"
+    target.mkdir()
+    with pytest.raises(UserInputError, match=r"Cannot write \S*vectors \(Is a directory\): choose a writable file path"):
+        write_word2vec(vectors, strings, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vectors"] and not any(target.iterdir())
