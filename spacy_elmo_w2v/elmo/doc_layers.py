@@ -16,7 +16,6 @@ LAYERS_ATTR = "elmo_layers"
 BILM_ATTR = "elmo_bilm"
 
 
-
 def install_extensions() -> None:
     """Register ``Doc._.elmo_layers`` and ``Doc._.elmo_bilm`` (default None) unless they are.
 
