@@ -14,8 +14,11 @@ Normalizer = Callable[[str], str]
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:[.,:/\\]\d+)*|[.,]\d+)$")
 
 
+@registry.misc("spacy_elmo_w2v.PTBNormalizer.v1")
 class PTBNormalizer:
     """Penn-Treebank-style normalizer: lowercase, numbers -> ``number_token``.
+
+    Registered as it is (config: ``@misc``), so the class's defaults are the config's.
 
     A number is a token made of digits, optionally signed and separated by
     ``. , : /`` ("1987", "1,987.5", "3/4", "-0.5"); words that merely contain
@@ -37,9 +40,3 @@ class PTBNormalizer:
 
     def __reduce__(self):
         return (PTBNormalizer, (self.lowercase, self.number_token))
-
-
-@registry.misc("spacy_elmo_w2v.PTBNormalizer.v1")
-def make_ptb_normalizer(lowercase: bool = True, number_token: str = "N") -> PTBNormalizer:
-    """Registered factory for :class:`PTBNormalizer` (config: ``@misc``)."""
-    return PTBNormalizer(lowercase=lowercase, number_token=number_token)
