@@ -16,7 +16,7 @@ The offsets, a small fraction of the ids, are memory-mapped.
 """
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Tuple, Union
+from typing import Iterable, Iterator, Optional, Sized, Tuple, Union
 
 import numpy as np
 
@@ -157,6 +157,12 @@ class IdFile:
         return total
 
 
+def check_ids_fit(vocab: Sized) -> None:
+    """Raise ValueError when ``vocab`` has more words than an id file's ``uint32`` ids can number."""
+    if len(vocab) > MAX_VOCAB:
+        raise ValueError(f"{len(vocab)} words do not fit uint32 ids")
+
+
 def write_id_file(
     blocks: Iterable[TokenizedCorpus],
     vocab: Vocabulary,
@@ -171,8 +177,7 @@ def write_id_file(
     sentence_end_id: an id written after every sentence (the language
         model's ``<eos>``); it counts as the sentence's last token in the offsets.
     """
-    if len(vocab) > MAX_VOCAB:
-        raise ValueError(f"{len(vocab)} words do not fit uint32 ids")
+    check_ids_fit(vocab)
     with IdFileWriter(directory, sentence_end_id) as writer:
         for block in blocks:
             writer.append(vocab.encode_raw(block.tokens, normalizer, np.uint32), block.lengths)

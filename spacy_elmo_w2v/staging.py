@@ -38,7 +38,7 @@ import numpy as np
 
 from .corpus import TokenizedCorpus
 from .counting import CorpusCounts, checked_counts, count_blocks
-from .idfile import MAX_VOCAB, IdFile, IdFileWriter, write_id_file
+from .idfile import MAX_VOCAB, IdFile, IdFileWriter, check_ids_fit, write_id_file
 from .memory import release_free_memory
 from .normalize import Normalizer
 from .vocab import Vocabulary
@@ -164,8 +164,7 @@ class StagedCorpus:
         pruned count, by reading ``blocks()`` again. sentence_end_id: as for
         :func:`..idfile.write_id_file`.
         """
-        if len(vocab) > MAX_VOCAB:
-            raise ValueError(f"{len(vocab)} words do not fit uint32 ids")
+        check_ids_fit(vocab)
         if self.staged is None:
             from wasabi import msg
 

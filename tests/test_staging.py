@@ -8,7 +8,7 @@ import pytest
 from spacy_elmo_w2v.corpus import iter_corpus_blocks
 from spacy_elmo_w2v.counting import count_blocks
 from spacy_elmo_w2v.errors import UserInputError
-from spacy_elmo_w2v.idfile import write_id_file
+from spacy_elmo_w2v.idfile import MAX_VOCAB, write_id_file
 from spacy_elmo_w2v.normalize import PTBNormalizer
 from spacy_elmo_w2v.output import MARKER, staging_dir, staging_path
 from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
@@ -61,6 +61,26 @@ def test_one_pass_ids_equal_two_pass_ids_exactly(tmp_path, sentence_end):
     assert vocab.unk_id in set(np.asarray(one.ids).tolist())  # OOV words were in the corpus
     np.testing.assert_array_equal(np.asarray(one.ids), np.asarray(two.ids))
     np.testing.assert_array_equal(np.asarray(one.offsets), np.asarray(two.offsets))
+
+
+class _TooManyWords:
+    """Stands in for a vocabulary with one word more than uint32 ids can number."""
+
+    def __len__(self):
+        return MAX_VOCAB + 1
+
+
+@pytest.mark.parametrize("path_taken", ["staged", "two-pass"])
+def test_both_ways_of_writing_ids_refuse_a_vocabulary_beyond_uint32_before_writing(tmp_path, path_taken):
+    path = _mixed_corpus(tmp_path / "c.txt", n_lines=50)
+    blocks = lambda: iter_corpus_blocks(path)  # noqa: E731
+    with pytest.raises(ValueError, match="do not fit uint32 ids"):
+        if path_taken == "staged":
+            staged = count_and_stage(blocks(), PTBNormalizer(), None, tmp_path / "stage", source=str(path))
+            staged.write_ids(tmp_path / "ids", _TooManyWords(), blocks, PTBNormalizer())
+        else:
+            write_id_file(blocks(), _TooManyWords(), PTBNormalizer(), tmp_path / "ids")
+    assert not (tmp_path / "ids").exists()
 
 
 def test_staged_ids_and_provisional_words_are_dropped_once_remapped(tmp_path):
