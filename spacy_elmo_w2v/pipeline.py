@@ -50,17 +50,26 @@ def nlp_from_config(config: Config) -> Language:
 def _one_line(error: Exception, config: Config) -> str:
     """A config validation error as one line: each wrong setting (as an override) with what is wrong,
     and for a misspelt setting of a component or of a function its config names (an architecture),
-    the setting it most resembles."""
+    the setting it most resembles.
+
+    confection 1.x (spaCy 3.8.18) names a component's section in the error's title and in each
+    problem's ``loc``; confection 0.1.x (older spaCy 3.8) puts it in the error's ``parent``, with
+    each ``loc`` relative to it, and reports a misspelt setting as pydantic's ``value_error.extra``."""
     problems = getattr(error, "errors", None) or []
     if not problems:
         return " ".join(str(error).split())
-    prefix = "components." if "Config error for '" in (getattr(error, "title", "") or "") else ""
+    parent = getattr(error, "parent", None)
+    titled = "Config error for '" in (getattr(error, "title", "") or "")
+    in_component = titled or (parent or "").split(".")[0] in config.get("components", {})
+    prefix = "components." if in_component else ""
     wrong = []
     for problem in problems:
-        loc = [str(part) for part in problem.get("loc", [])]
-        text = f"--{prefix}{'.'.join(loc)}: {problem.get('msg', '').replace('at root: ', '')}"
+        loc = [*([parent] if parent else []), *(str(part) for part in problem.get("loc", []))]
         path = ".".join(loc).split(".")  # spaCy gives a nested section as one dotted part
-        if prefix and len(path) >= 2 and "unexpected argument" in problem.get("msg", ""):
+        extra = problem.get("type") == "value_error.extra"  # confection 0.1.x: "extra fields not permitted"
+        msg = f"unexpected argument: {path[-1]!r}" if extra else problem.get("msg", "").replace("at root: ", "")
+        text = f"--{prefix}{'.'.join(loc)}: {msg}"
+        if prefix and len(path) >= 2 and "unexpected argument" in msg:
             section = ".".join(path[:-1])
             text += did_you_mean(path[-1], _settings_of(config, path[:-1]), lambda name: f"--components.{section}.{name}")
         wrong.append(text)

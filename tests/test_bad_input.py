@@ -135,6 +135,27 @@ def test_bad_cli_input_is_one_line_naming_the_fix(case, tmp_path):
     assert not (tmp_path / "out.partial").exists() and not (tmp_path / "out").is_dir()
 
 
+# The rows above meet only the confection of the spaCy installed; these give `_one_line` the error
+# of a misspelt architecture setting as each confection our spaCy range brings writes it.
+CONFECTION_ERRORS = {
+    "confection 1.x": dict(title="Config error for 'spacy_elmo_w2v.SoftmaxHead.v1'", errors=[{"loc": ["elmo_vectors.model.head", "kindd"], "msg": "unexpected argument: 'kindd'"}]),
+    "confection 0.1.x": dict(parent="elmo_vectors.model.head", errors=[{"loc": ("kindd",), "msg": "extra fields not permitted", "type": "value_error.extra"}]),
+}
+
+
+@pytest.mark.parametrize("fields", CONFECTION_ERRORS.values(), ids=list(CONFECTION_ERRORS))
+def test_a_misspelt_architecture_setting_gets_its_hint_from_either_confection(fields):
+    from confection import ConfigValidationError
+
+    from spacy_elmo_w2v.pipeline import _one_line
+
+    config = spacy.util.load_config(ELMO_CONFIG)
+    assert _one_line(ConfigValidationError(config=config, **fields), config) == (
+        "--components.elmo_vectors.model.head.kindd: unexpected argument: 'kindd' "
+        "(did you mean --components.elmo_vectors.model.head.kind?). Fix it in the config or the override."
+    )
+
+
 # -- an interrupted ELMo run -------------------------------------------------
 
 
