@@ -1,6 +1,6 @@
 """The shipped configs: spaCy's own tools keep every setting, our section names are ours."""
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import pytest
 from thinc.api import Config
@@ -68,3 +68,37 @@ def test_a_config_with_the_old_section_name_is_told_to_rename_it():
     old = Config({"paths": {"train": None}, "training": {"max_epochs": 1}})
     with pytest.raises(UserInputError, match=r"no \[pretrain\] section.*called \[training\]"):
         pretrain_section(old, "old.cfg")
+
+
+# What configs/tagger_elmo.cfg may change in configs/tagger.cfg: the sourced biLM and the tok2vec's embed.
+ELMO_ADDITIONS = ("components.elmo_vectors.", "components.tok2vec.model.embed.", "paths.elmo")
+ELMO_LISTS = ("training.annotating_components", "training.frozen_components")
+
+
+def test_the_elmo_tagger_config_is_the_tagger_config_plus_elmo():
+    # spaCy's overrides cannot add sections, so tagger_elmo.cfg is a whole file: it must not drift from tagger.cfg
+    base = _flat(Config().from_disk(CONFIGS / "tagger.cfg", interpolate=False))
+    elmo = _flat(Config().from_disk(CONFIGS / "tagger_elmo.cfg", interpolate=False))
+    differ = {key for key in base.keys() | elmo.keys() if base.get(key, "<absent>") != elmo.get(key, "<absent>")}
+    assert {key for key in differ if not key.startswith(ELMO_ADDITIONS)} == {"nlp.pipeline", *ELMO_LISTS}
+    assert elmo["nlp.pipeline"] == ["elmo_vectors", *base["nlp.pipeline"]]
+    assert all(base[key] == [] and elmo[key] == ["elmo_vectors"] for key in ELMO_LISTS)
+    assert elmo["components.tok2vec.model.embed.@architectures"] == "spacy_elmo_w2v.ElmoEmbed.v1"
+
+
+def _listener_widths(section: Dict[str, Any]) -> List[int]:
+    """The ``width`` of every ElmoListener.v1 block of a config."""
+    widths = [section["width"]] if section.get("@architectures") == "spacy_elmo_w2v.ElmoListener.v1" else []
+    for value in section.values():
+        if isinstance(value, dict):
+            widths += _listener_widths(value)
+    return widths
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*_elmo.cfg")), ids=lambda p: p.name)
+def test_every_elmo_listener_of_a_shipped_config_has_the_width_of_the_shipped_bilm(path: Path):
+    from spacy_elmo_w2v.pipeline import find_pipe, nlp_from_config
+
+    _, bilm = find_pipe(nlp_from_config(load_config(CONFIGS / "elmo.cfg", {})), "elmo_vectors")
+    widths = _listener_widths(Config().from_disk(path, interpolate=False))
+    assert widths and set(widths) == {bilm.output_width}, (widths, bilm.output_width)
