@@ -1,8 +1,11 @@
 """Train and evaluate one tagger variant of the downstream workflow, once per seed.
 
-Usage: python scripts/train_tagger.py VARIANT --corpus DIR --output DIR --metrics FILE
-       [--skipgram PIPELINE] [--elmo PIPELINE] [--seeds 0,1,2] [--max-steps N]
+Usage: python scripts/train_tagger.py VARIANT --corpus DIR --output DIR --metrics FILE --seeds 0,1,2
+       [--skipgram PIPELINE] [--elmo PIPELINE] [--max-steps N]
        [--eval-frequency N] [--gpu-id N] [--smoke true|false]
+
+project.yml passes every path and ``vars.seeds``; a variant with static
+vectors needs --skipgram, one with ELMo features --elmo.
 
 For each seed: `python -m spacy train CONFIG` (the variant's config and
 overrides from scripts/downstream_variants.py, `--system.seed SEED`) into
@@ -88,15 +91,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--corpus", type=Path, required=True, help="Folder with train/dev/test.spacy")
     parser.add_argument("--output", type=Path, required=True, help="Trained pipelines go to OUTPUT/VARIANT/seed-N")
     parser.add_argument("--metrics", type=Path, required=True, help="JSON file for the variant's results")
-    parser.add_argument("--skipgram", type=Path, default=Path("training/skipgram"), help="Skip-gram pipeline")
-    parser.add_argument("--elmo", type=Path, default=Path("training/elmo"), help="ELMo pipeline")
-    parser.add_argument("--seeds", type=parse_seeds, default=[0, 1, 2], help="Comma-separated seeds")
+    parser.add_argument("--seeds", type=parse_seeds, required=True, help="Comma-separated seeds")
+    parser.add_argument("--skipgram", type=Path, default=None, help="Skip-gram pipeline (variants with static vectors)")
+    parser.add_argument("--elmo", type=Path, default=None, help="ELMo pipeline (variants with ELMo features)")
     parser.add_argument("--max-steps", type=int, default=None, help="[training] max_steps for every seed")
     parser.add_argument("--eval-frequency", type=int, default=None, help="[training] eval_frequency")
     parser.add_argument("--gpu-id", type=int, default=-1)
     parser.add_argument("--smoke", type=parse_bool, default=False, help="First seed only, a few steps")
     args = parser.parse_args(argv)
     variant = VARIANTS[args.variant]
+    for needed, option in ((variant.static_vectors, "skipgram"), (variant.elmo, "elmo")):
+        if needed and getattr(args, option) is None:
+            parser.error(f"the {args.variant} variant needs --{option} PIPELINE (pretrain-{option}'s output)")
     if not variant.config.exists():
         raise SystemExit(f"{variant.config} not found: the {args.variant} variant needs it (run from the project directory).")
     gpu_id, _ = choose_device(args.gpu_id)

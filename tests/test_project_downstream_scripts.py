@@ -134,3 +134,14 @@ def test_static_variant_trains_on_our_vectors_and_reports_test_scores(tmp_path, 
     assert tagger.config["components"]["tok2vec"]["model"]["embed"]["include_static_vectors"] is True
     assert tagger.vocab.vectors.shape == spacy.load(toy_skipgram_dir).vocab.vectors.shape
     assert tagger.make_doc("Cat")[0].has_vector  # our vectors, found through spaCy's own lookup
+
+
+@pytest.mark.parametrize("variant,option", [("static", "--skipgram"), ("elmo", "--elmo"), ("both", "--skipgram")])
+def test_a_variant_without_the_pipeline_it_needs_is_refused_naming_the_option(variant, option, tmp_path, capsys):
+    train_tagger = import_script("train_tagger")
+    given = {"static": [], "elmo": [], "both": ["--elmo", str(tmp_path / "elmo")]}[variant]
+    with pytest.raises(SystemExit) as stopped:
+        train_tagger.main([variant, "--corpus", str(tmp_path), "--output", str(tmp_path / "out"),
+                           "--metrics", str(tmp_path / "m.json"), "--seeds", "0", *given])
+    assert stopped.value.code == 2 and f"needs {option} PIPELINE" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
