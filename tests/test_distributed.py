@@ -29,11 +29,24 @@ WORKER = Path(__file__).with_name("_dist_worker.py")
 LAUNCH_TIMEOUT_S = 180
 
 
+# A rank of a tests/_dist_worker.py run aborted this way about once in 50 runs with the machine busy
+# (2026-12-03: std::terminate in the C++ runtime, once in CI and once in 114 runs here; cause not found):
+# such a run is run again, once.
+WORKER_ABORT = "terminate called without an active exception"
+
+
 def torchrun(args: List[str], timeout: float = LAUNCH_TIMEOUT_S) -> subprocess.CompletedProcess:
-    """``torchrun --nproc-per-node 2 ARGS`` with one thread per process; fails the test on a hang."""
+    """``torchrun --nproc-per-node 2 ARGS`` with one thread per process; fails the test on a hang.
+
+    A run of :data:`WORKER` meant to succeed that a rank ended with :data:`WORKER_ABORT` is run again
+    once (never a run meant to fail, nor one of the package's own commands: an abort there fails the test)."""
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", *args]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    meant_to_succeed = args[:1] == [str(WORKER)] and args[1] in ("ddp-step", "ddp-buffers", "exchange")
+    if result.returncode != 0 and meant_to_succeed and WORKER_ABORT in result.stderr:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+    return result
 
 
 def as_args(overrides: dict) -> List[str]:
