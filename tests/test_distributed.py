@@ -29,7 +29,7 @@ WORKER = Path(__file__).with_name("_dist_worker.py")
 LAUNCH_TIMEOUT_S = 180
 
 
-# A rank of a tests/_dist_worker.py run aborted this way about once in 50 runs with the machine busy
+# A rank of a tests/_dist_worker.py run aborted this way once in 90 ddp-buffers runs beside a busy process
 # (2026-12-03: std::terminate in the C++ runtime, once in CI and once in 114 runs here; cause not found):
 # such a run is run again, once.
 WORKER_ABORT = "terminate called without an active exception"
