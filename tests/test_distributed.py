@@ -29,9 +29,9 @@ WORKER = Path(__file__).with_name("_dist_worker.py")
 LAUNCH_TIMEOUT_S = 180
 
 
-# A rank of a tests/_dist_worker.py run aborted this way once in 90 ddp-buffers runs beside a busy process
-# (2026-12-03: std::terminate in the C++ runtime, once in CI and once in 114 runs here; cause not found):
-# such a run is run again, once.
+# A rank of a tests/_dist_worker.py run aborted this way, std::terminate in the C++ runtime, once in CI
+# and once in 264 ddp-buffers runs here, 240 of them beside a busy process (2026-12-03; cause not
+# found, no core dump caught): such a run is run again, once.
 WORKER_ABORT = "terminate called without an active exception"
 
 
