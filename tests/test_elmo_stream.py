@@ -145,3 +145,14 @@ def test_n_stream_targets_counts_the_targets_of_the_batches(n_ids, batch_size, b
     assert n_stream_targets(n_ids, batch_size, bptt) == sum(sizes)
     for k in range(len(batches) + 2):
         assert n_stream_targets(n_ids, batch_size, bptt, batches=k) == sum(sizes[:k])
+
+
+def test_a_checkpoint_write_that_fails_keeps_the_last_checkpoint_and_leaves_no_temporary_file(tmp_path):
+    from spacy_elmo_w2v.elmo.checkpoint import load_checkpoint, save_checkpoint
+
+    path = tmp_path / "checkpoint" / "elmo.pt"
+    save_checkpoint(path, epoch=1, model={"w": torch.ones(2)})
+    with pytest.raises(Exception):
+        save_checkpoint(path, epoch=2, model=lambda: None)  # torch.save cannot pickle a lambda
+    assert load_checkpoint(path)["epoch"] == 1
+    assert sorted(p.name for p in path.parent.iterdir()) == ["elmo.pt"]

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 from ..errors import UserInputError
 from ..fingerprint import path_fingerprint
-from ..output import partial_dir
+from ..output import atomic_output_file, partial_dir
 
 # Where an unfinished run keeps its state, relative to OUTPUT_DIR.partial.
 CHECKPOINT = Path("checkpoint") / "elmo.pt"
@@ -80,13 +80,12 @@ def refuse_to_discard(path: Path) -> None:
 
 
 def save_checkpoint(path: Path, **state: Any) -> None:
-    """Write ``state`` with ``torch.save`` to ``path`` atomically (a temporary file, then a rename)."""
+    """Write ``state`` with ``torch.save`` to ``path`` atomically (:func:`..output.atomic_output_file`:
+    the earlier checkpoint stays whole until the new one is complete)."""
     import torch
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
+    with atomic_output_file(path) as tmp:
+        torch.save(state, tmp)
 
 
 def load_checkpoint(path: Path) -> Dict[str, Any]:
