@@ -2,7 +2,7 @@
 
 A pretraining command describes its settings section as a dataclass whose
 field types (``int``, ``float``, ``bool``, ``str``, ``Optional[...]``) and
-``metadata`` bounds (``{"min": 1}``, ``{"above": 0}``) say what a value may
+``metadata`` bounds (:func:`at_least`, :func:`above`) say what a value may
 be; :func:`settings_from_section` checks every value against them, so
 ``--pretrain.max_epochs abc`` or ``1.5`` stops at once with one line instead
 of a traceback after the corpus was read.
@@ -16,6 +16,16 @@ from typing import Any, Mapping, Optional, Tuple, Type, TypeVar
 from .errors import UserInputError, did_you_mean
 
 T = TypeVar("T")
+
+
+def at_least(n: float) -> Any:
+    """A settings dataclass field whose value must be >= ``n``."""
+    return dataclasses.field(metadata={"min": n})
+
+
+def above(n: float) -> Any:
+    """A settings dataclass field whose value must be > ``n``."""
+    return dataclasses.field(metadata={"above": n})
 
 
 def _describe(kind: type, minimum: Optional[float], above: Optional[float]) -> str:

@@ -3,22 +3,12 @@
 Read by the command (:mod:`.pretrain`) and by the training loop
 (:func:`.train.train_epoch`); no torch import.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 from ..config import PRETRAIN_SECTION, reject_pretrain_seed
 from ..errors import UserInputError
-from ..settings import settings_from_section
-
-
-def _at_least(n: float) -> Any:
-    """A dataclass field whose value must be >= n (checked by settings_from_section)."""
-    return field(metadata={"min": n})
-
-
-def _above(n: float) -> Any:
-    """A dataclass field whose value must be > n (checked by settings_from_section)."""
-    return field(metadata={"above": n})
+from ..settings import above, at_least, settings_from_section
 
 
 @dataclass
@@ -33,18 +23,18 @@ class TrainingSettings:
     train: str
     dev: str
     vectors: Optional[str]
-    max_epochs: int = _at_least(1)
-    max_minutes: float = _at_least(0)
-    batch_size: int = _at_least(1)
-    bptt: int = _at_least(1)
-    eval_batch_size: int = _at_least(1)
-    lr: float = _above(0)
-    lr_decay: float = _above(0)
-    clip: float = _above(0)
-    max_vocab_size: Optional[int] = _at_least(1)
-    max_count_table: Optional[int] = _at_least(1)
-    checkpoint_every_steps: Optional[int] = _at_least(1)
-    max_train_sentences: Optional[int] = _at_least(1)
+    max_epochs: int = at_least(1)
+    max_minutes: float = at_least(0)
+    batch_size: int = at_least(1)
+    bptt: int = at_least(1)
+    eval_batch_size: int = at_least(1)
+    lr: float = above(0)
+    lr_decay: float = above(0)
+    clip: float = above(0)
+    max_vocab_size: Optional[int] = at_least(1)
+    max_count_table: Optional[int] = at_least(1)
+    checkpoint_every_steps: Optional[int] = at_least(1)
+    max_train_sentences: Optional[int] = at_least(1)
     mixed_precision: bool
     progress: bool
 

@@ -2,7 +2,7 @@
 import shutil
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple, Union
 
@@ -19,7 +19,7 @@ from ..device import resolve_device, seed_everything
 from ..errors import UserInputError
 from ..output import atomic_output_dir, check_output_dir, partial_dir, staging_dir
 from ..pipeline import find_pipe, nlp_from_config
-from ..settings import settings_from_section
+from ..settings import above, at_least, settings_from_section
 from ..vocab import Vocabulary
 
 # The corpus as ids, inside OUTPUT_DIR.partial while training runs.
@@ -30,13 +30,13 @@ IDS_DIR = "ids"
 class SkipGramSettings:
     """The pretraining section of configs/skipgram.cfg; types and bounds are checked before any data is read."""
 
-    max_epochs: int = field(metadata={"min": 1})
-    batch_size: int = field(metadata={"min": 1})
-    learn_rate: float = field(metadata={"above": 0})
-    final_learn_rate: float = field(metadata={"min": 0})
-    max_vocab_size: Optional[int] = field(metadata={"min": 1})
-    max_count_table: Optional[int] = field(metadata={"min": 1})
-    sync_every: int = field(metadata={"min": 1})
+    max_epochs: int = at_least(1)
+    batch_size: int = at_least(1)
+    learn_rate: float = above(0)
+    final_learn_rate: float = at_least(0)
+    max_vocab_size: Optional[int] = at_least(1)
+    max_count_table: Optional[int] = at_least(1)
+    sync_every: int = at_least(1)
 
 
 def pretrain_skipgram(
