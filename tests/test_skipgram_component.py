@@ -91,6 +91,17 @@ def test_case_variants_find_their_vector_without_the_component(toy_skipgram_dir,
             np.testing.assert_array_equal(loaded(word)[0].vector, cat)
 
 
+def test_spacy_prune_vectors_works_on_the_trained_table(toy_skipgram_dir):
+    """spaCy's `Vocab.prune_vectors` looks up the string of every key, case-variant keys included
+    (so their strings stay in the StringStore, whatever that costs a large vocabulary)."""
+    loaded = spacy.load(toy_skipgram_dir)
+    n_rows, keys = loaded.vocab.vectors.shape[0], set(loaded.vocab.vectors.key2row)
+    remap = loaded.vocab.prune_vectors(n_rows // 2)
+    assert loaded.vocab.vectors.shape[0] == n_rows // 2
+    assert set(loaded.vocab.vectors.key2row) == keys  # every key, "Cat" and "CAT" too, keeps a row
+    assert len(remap) == len(keys) - n_rows // 2  # each key of a dropped row names the word it now shares
+
+
 def test_spacy_most_similar_reports_the_word_not_a_surface_form(numbers_dir):
     nlp = spacy.load(numbers_dir)
     nlp("Cat CAT cat 1987 1,987.5")  # surface forms become keys of the words' rows
