@@ -208,13 +208,16 @@ def test_killed_two_process_elmo_run_resumes_from_its_last_checkpoint(two_proces
     run.send_signal(signal.SIGTERM)
     run.wait(timeout=60)
     assert run.returncode != 0 and not out.exists()
-    assert torch.load(checkpoint, weights_only=False)["epoch"] == 1
-    resumed = torchrun(["-m", "spacy_elmo_w2v", "pretrain-elmo", str(ELMO_CONFIG), str(out), "--resume", *as_args(elmo_overrides(*ptb_slice, epochs=2))])
+    # epoch 1's checkpoint, or a later one on a machine slow enough that the kill came late
+    done = torch.load(checkpoint, weights_only=False)["epoch"]
+    assert done >= 1
+    epochs = max(2, done)
+    resumed = torchrun(["-m", "spacy_elmo_w2v", "pretrain-elmo", str(ELMO_CONFIG), str(out), "--resume", *as_args(elmo_overrides(*ptb_slice, epochs=epochs))])
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     history = srsly.read_json(out / "meta.json")["elmo"]["history"]
     reference = srsly.read_json(two_process_elmo / "meta.json")["elmo"]["history"]
-    assert [h["epoch"] for h in history] == [1, 2]
-    assert [h["ppl_mean"] for h in history] == pytest.approx([h["ppl_mean"] for h in reference], rel=1e-4)
+    assert [h["epoch"] for h in history] == list(range(1, epochs + 1))
+    assert [h["ppl_mean"] for h in history[:2]] == pytest.approx([h["ppl_mean"] for h in reference], rel=1e-4)
 
 
 @pytest.mark.parametrize("mode,message", [("crash-elmo", "simulated crash of rank 1"), ("hang-elmo", "did not answer within 5s")])
