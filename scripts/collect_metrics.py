@@ -15,6 +15,8 @@ from typing import Any, Dict, Optional, Sequence
 import srsly
 from wasabi import msg
 
+from spacy_elmo_w2v.output import write_json_output
+
 
 def training_summary(skipgram_dir: Optional[Path], elmo_dir: Optional[Path]) -> Dict[str, Any]:
     """What the pretraining runs recorded: the skip-gram ``training_log.json`` and ELMo's meta performance."""
@@ -47,11 +49,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--elmo", type=Path, default=None)
     args = parser.parse_args(argv)
     metrics = collect(args.similarity, args.perplexity, args.skipgram, args.elmo)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    srsly.write_json(args.output, metrics)
+    write_json_output(args.output, metrics)
     sim, ppl = metrics["word_similarity"], metrics["perplexity"]
+    rho = sim.get("spearman")  # None (null) when too few pairs were covered
     msg.good(
-        f"Wrote {args.output}: word similarity rho {sim.get('spearman', float('nan')):.3f} "
+        f"Wrote {args.output}: word similarity rho {'n/a' if rho is None else format(rho, '.3f')} "
         f"(coverage {sim.get('coverage', 0):.0%}), test perplexity {ppl.get('ppl_mean', float('nan')):.1f}"
     )
     return 0

@@ -20,6 +20,8 @@ from typing import Dict, List, Optional, Sequence
 from downstream_variants import BASELINE, VARIANTS
 from wasabi import msg
 
+from spacy_elmo_w2v.output import output_text_file, write_json_output
+
 ACCURACIES = ("tag_acc", "pos_acc", "morph_acc")
 MEASURES = (*ACCURACIES, "words_per_second", "train_seconds")
 
@@ -116,9 +118,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if missing:
         msg.warn(f"no results for {', '.join(missing)} in {args.metrics_dir}: left out of the table.")
     table = build_table(results)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(table, indent=2) + "\n", encoding="utf8")
-    args.markdown.write_text(markdown(table), encoding="utf8")
+    write_json_output(args.output, table)
+    with output_text_file(args.markdown) as f:
+        f.write(markdown(table))
     print(markdown(table))
     msg.good(f"Wrote {args.output} and {args.markdown}")
     return 0

@@ -29,6 +29,8 @@ from presets import SMOKE_TAGGER_OVERRIDES, parse_bool
 from pretrain import choose_device
 from wasabi import msg
 
+from spacy_elmo_w2v.output import write_json_output
+
 # The scores of `spacy evaluate`'s JSON that the table reports.
 SCORES = {"tag_acc": "tag_acc", "pos_acc": "pos_acc", "morph_acc": "morph_acc", "speed": "words_per_second"}
 
@@ -118,8 +120,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "command": train_command(args, seeds[0], args.output / args.variant / "seed-SEED", gpu_id)[1:],
         "runs": runs,
     }
-    args.metrics.parent.mkdir(parents=True, exist_ok=True)
-    args.metrics.write_text(json.dumps(result, indent=2) + "\n", encoding="utf8")
+    write_json_output(args.metrics, result)
     msg.good(f"{args.metrics}: {len(runs)} run(s) of {args.variant}")
     return 0
 

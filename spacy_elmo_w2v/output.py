@@ -7,14 +7,18 @@ directory (with any checkpoints) for inspection or ``--resume``.
 Both directories carry a marker file (:data:`MARKER`) so that ``--overwrite``
 replaces only what one of our commands wrote: a directory holding anything
 else (a corpus, notes, another project) is never deleted.
+
+Single files (a word2vec export, a metrics JSON, a checkpoint) are written to
+``<FILE>.partial`` and renamed the same way (:func:`atomic_output_file`,
+:func:`output_text_file`, :func:`write_json_output`).
 """
 import errno
 import os
 import shutil
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Any, Iterator, TextIO, Union
 
 from wasabi import msg
 
@@ -164,6 +168,27 @@ def atomic_output_file(path: Union[str, Path]) -> Iterator[Path]:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+@contextmanager
+def output_text_file(path: Union[str, Path]) -> Iterator[TextIO]:
+    """A text file (UTF-8) open for writing that becomes ``path`` when the block ends without an
+    error (:func:`atomic_output_file`). A path that cannot be made or opened (a directory, no
+    permission) is a :class:`UserInputError` that names it, before anything is written."""
+    with ExitStack() as stack:
+        try:  # making the directory or opening the file: the path is what to change
+            f = stack.enter_context(stack.enter_context(atomic_output_file(path)).open("w", encoding="utf8"))
+        except OSError as e:
+            raise UserInputError(f"Cannot write {path} ({e.strerror or e}): choose a writable file path.") from None
+        yield f
+
+
+def write_json_output(path: Union[str, Path], data: Any) -> None:
+    """Write ``data`` as indented JSON to ``path`` through :func:`output_text_file`."""
+    import srsly
+
+    with output_text_file(path) as f:
+        f.write(srsly.json_dumps(data, indent=2) + "\n")
 
 
 def staging_path(output_dir: Union[str, Path]) -> Path:

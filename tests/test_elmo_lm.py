@@ -99,6 +99,13 @@ def test_evaluate_perplexity_cli_prints_and_writes_json(model_dir, tmp_path):
     assert f"{metrics['ppl_mean']:.2f}" in result.output
 
 
+def test_evaluate_perplexity_output_that_cannot_be_written_is_a_one_line_error(model_dir, tmp_path):
+    data = write_toy_corpus(tmp_path / "test.txt")
+    result = CliRunner().invoke(app, ["evaluate-perplexity", str(model_dir), str(data), "--output", str(tmp_path), "--no-progress"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output  # not a traceback
+    assert f"Cannot write {tmp_path} (Is a directory): choose a writable file path" in " ".join(result.output.split())
+
+
 def test_evaluate_perplexity_of_missing_model_is_a_clear_error(tmp_path):
     data = write_toy_corpus(tmp_path / "test.txt")
     result = CliRunner().invoke(app, ["evaluate-perplexity", str(tmp_path / "nomodel"), str(data)])

@@ -30,3 +30,12 @@ def test_training_logs_are_optional(tmp_path):
     srsly.write_json(tmp_path / "ppl.json", {"ppl_mean": 10.0})
     metrics = collect_metrics.collect(tmp_path / "sim.json", tmp_path / "ppl.json", None, None)
     assert metrics["training"] == {}
+
+
+def test_a_similarity_without_a_rho_is_carried_as_null(tmp_path, capsys):
+    srsly.write_json(tmp_path / "sim.json", {"spearman": None, "covered": 0, "total": 353, "coverage": 0.0})
+    srsly.write_json(tmp_path / "ppl.json", {"ppl_mean": 10.0})
+    out = tmp_path / "metrics.json"
+    assert collect_metrics.main([str(out), "--similarity", str(tmp_path / "sim.json"), "--perplexity", str(tmp_path / "ppl.json")]) == 0
+    assert srsly.read_json(out)["word_similarity"]["spearman"] is None
+    assert "word similarity rho n/a" in capsys.readouterr().out

@@ -193,3 +193,36 @@ def test_the_progress_flag_reaches_pretraining_and_its_absence_leaves_the_defaul
     result = CliRunner().invoke(app, ["pretrain-skipgram", str(CONFIGS / "skipgram.cfg"), str(tmp_path / "out"), *([flag] if flag else [])])
     assert result.exit_code == 0, result.output
     assert seen["progress"] is expected
+
+
+def test_evaluate_similarity_without_two_covered_pairs_warns_and_writes_null(toy_skipgram_dir, tmp_path):
+    import srsly
+    from typer.testing import CliRunner
+
+    from spacy_elmo_w2v.cli import app
+
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("unicorn dragon 5.0\ncat griffin 3.0\n")
+    out = tmp_path / "metrics" / "sim.json"
+    result = CliRunner().invoke(app, ["evaluate-similarity", str(toy_skipgram_dir), str(pairs), "--probes", "cat", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "No Spearman rho: 0 of 2 pairs" in text and "nan" not in text
+    metrics = srsly.read_json(out)  # valid JSON: null, not NaN
+    assert metrics["spearman"] is None and (metrics["covered"], metrics["total"]) == (0, 2)
+    assert [word for word, _ in metrics["neighbours"]["cat"]]  # the probes are still reported
+
+
+def test_evaluate_similarity_output_to_a_directory_is_a_one_line_error(toy_skipgram_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from spacy_elmo_w2v.cli import app
+
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("cat dog 9.0\ncar bus 8.5\ncat car 1.0\n")
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    result = CliRunner().invoke(app, ["evaluate-similarity", str(toy_skipgram_dir), str(pairs), "-o", str(taken)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output  # an error line, not a traceback
+    assert f"Cannot write {taken} (Is a directory): choose a writable file path" in " ".join(result.output.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.txt", "taken"] and not list(taken.iterdir())

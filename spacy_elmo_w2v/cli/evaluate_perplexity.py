@@ -22,12 +22,12 @@ def evaluate_perplexity_cli(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar"),
 ) -> None:
     """Word-level perplexity (forward, backward, mean) of the biLM on FILE, with <eos> after each line."""
-    import srsly
     from wasabi import msg
 
     from ..corpus import read_corpus
     from ..device import resolve_device
     from ..elmo.lm import LanguageModel
+    from ..output import write_json_output
 
     lm = LanguageModel.from_pipeline(model, device=resolve_device(gpu_id))
     layout = {k: v for k, v in (("batch_size", batch_size), ("bptt", bptt)) if v is not None}
@@ -38,6 +38,5 @@ def evaluate_perplexity_cli(
     rows.append(("out of vocabulary", f"{ppl.n_oov:,} of {ppl.n_tokens:,} tokens ({ppl.oov_rate:.1%}), {scored}"))
     msg.table(rows, header=("perplexity", str(data.name)))
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(output, metrics)
+        write_json_output(output, metrics)
         msg.good(f"Wrote {output}")

@@ -20,8 +20,9 @@ def evaluate_similarity_cli(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the metrics as JSON here"),
 ) -> None:
     """Spearman rho and coverage of the vectors on word pairs, and neighbours of probe words."""
-    import srsly
+    import math
 
+    from ..output import write_json_output
     from ..pipeline import find_pipe
     from ..similarity import evaluate_pairs, read_pairs
     from ..storage import load_pipeline
@@ -29,10 +30,18 @@ def evaluate_similarity_cli(
     nlp = load_pipeline(model, "MODEL", "pretrain-skipgram")
     _, pipe = find_pipe(nlp, "skipgram_vectors", made_by="pretrain-skipgram")
     scores = evaluate_pairs(nlp.vocab.vectors, read_pairs(pairs_path), pipe.normalizer)
-    msg.good(
-        f"Spearman rho {scores['spearman']:.3f} on {scores['covered']}/{scores['total']} pairs "
-        f"(coverage {scores['coverage']:.1%})"
-    )
+    if math.isnan(scores["spearman"]):  # fewer than 2 pairs covered, or all of one score
+        scores["spearman"] = None  # JSON has no NaN
+        msg.warn(
+            f"No Spearman rho: {scores['covered']} of {scores['total']} pairs of {pairs_path} have both words in the "
+            f"vectors, and a rank correlation needs at least 2 with different scores. Were the vectors trained on "
+            f"a corpus that holds these words (lower min_count to keep rare ones)?"
+        )
+    else:
+        msg.good(
+            f"Spearman rho {scores['spearman']:.3f} on {scores['covered']}/{scores['total']} pairs "
+            f"(coverage {scores['coverage']:.1%})"
+        )
     neighbours = {}
     for word in filter(None, (w.strip() for w in probes.split(","))):
         try:
@@ -42,6 +51,5 @@ def evaluate_similarity_cli(
             continue
         print(f"{word:>12}: " + ", ".join(f"{w} ({s:.2f})" for w, s in neighbours[word]))
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(output, {**scores, "neighbours": neighbours})
+        write_json_output(output, {**scores, "neighbours": neighbours})
         msg.good(f"Wrote {output}")

@@ -4,7 +4,6 @@ The first line is ``<n_words> <width>``; then one line per word: the word and
 its values. ``spacy init vectors`` and gensim's
 ``KeyedVectors.load_word2vec_format`` both read it.
 """
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Union
 
@@ -13,7 +12,7 @@ from spacy.strings import StringStore
 from spacy.vectors import Vectors
 
 from ..errors import UserInputError
-from ..output import atomic_output_file
+from ..output import output_text_file
 
 
 def write_word2vec(vectors: Vectors, strings: StringStore, path: Union[str, Path]) -> int:
@@ -40,11 +39,7 @@ def write_word2vec(vectors: Vectors, strings: StringStore, path: Union[str, Path
                 f"its vocabulary comes from a corpus whose tokens hold spaces; re-tokenize it, or save the pipeline "
                 f"with nlp.to_disk and read its vectors from there."
             )
-    with ExitStack() as stack:
-        try:  # making the directory or opening the file: the path is what to change
-            f = stack.enter_context(stack.enter_context(atomic_output_file(path)).open("w", encoding="utf8"))
-        except OSError as e:
-            raise UserInputError(f"Cannot write {path} ({e.strerror or e}): choose a writable file path.") from None
+    with output_text_file(path) as f:
         f.write(f"{len(rows)} {data.shape[1]}\n")
         for word, (_, row) in zip(words, rows):
             f.write(word + " " + " ".join(f"{x:.6g}" for x in data[row]) + "\n")
