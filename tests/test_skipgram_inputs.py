@@ -226,3 +226,20 @@ def test_evaluate_similarity_output_to_a_directory_is_a_one_line_error(toy_skipg
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output  # an error line, not a traceback
     assert f"Cannot write {taken} (Is a directory): choose a writable file path" in " ".join(result.output.split())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.txt", "taken"] and not list(taken.iterdir())
+
+
+def test_an_interrupted_run_leaves_no_id_file_behind(tmp_path, toy_corpus_path, monkeypatch):
+    """The corpus as ids (4 bytes a token, gigabytes for a large corpus) cannot be resumed from: it goes with the run."""
+    import spacy_elmo_w2v.skipgram.train as train_module
+
+    written = []
+
+    def interrupted(model, corpus, *args, **kwargs):
+        written.append(sorted(p.name for p in corpus.directory.iterdir()))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "train_skipgram", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _pretrain(toy_corpus_path, tmp_path / "out")
+    assert written and written[0]  # the id file was there while training ran
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial" / "ids").exists()

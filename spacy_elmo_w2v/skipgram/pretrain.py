@@ -59,7 +59,7 @@ def pretrain_skipgram(
     words (the table capped by ``[pretrain] max_count_table``) and stages
     provisional ids next to the output (:mod:`spacy_elmo_w2v.staging`); once
     the vocabulary is built (capped by ``max_vocab_size``) they become
-    vocabulary ids in ``OUTPUT_DIR.partial/ids`` (deleted after training),
+    vocabulary ids in ``OUTPUT_DIR.partial/ids`` (deleted when training ends or fails),
     which training reads chunk by chunk. A pruned count table costs a second
     text pass instead.
 
@@ -192,11 +192,13 @@ def _train_and_save(
     with atomic_output_dir(output_dir, overwrite=overwrite) as tmp:
         ids_dir = tmp / IDS_DIR
         msg.info(f"Writing the corpus as ids to {ids_dir}")
-        id_file = staged.write_ids(ids_dir, pipe.words, lambda: iter_corpus_blocks(train_path, lang), pipe.normalizer)
-        group.barrier()
-        log = train(id_file, tmp / METRICS_FILE)
-        del id_file
-        shutil.rmtree(ids_dir)
+        try:
+            id_file = staged.write_ids(ids_dir, pipe.words, lambda: iter_corpus_blocks(train_path, lang), pipe.normalizer)
+            group.barrier()
+            log = train(id_file, tmp / METRICS_FILE)
+            del id_file
+        finally:  # 4 bytes a corpus token that nothing reads again, whether training ended or failed (no resume)
+            shutil.rmtree(ids_dir, ignore_errors=True)
         release_free_memory()  # training's working memory, before the vectors table is built
         pipe.set_trained(model)
         msg.good(
