@@ -181,7 +181,7 @@ def _open_binary(path: Path) -> IO[bytes]:
 
 def read_text(path: PathLike) -> str:
     """A whole (possibly compressed) UTF-8 text file, lines joined by ``\\n``; errors as for corpora."""
-    return "\n".join(line for lines in _iter_lines(Path(path), BLOCK_BYTES) for line in lines)
+    return "\n".join(line for lines in _iter_lines(Path(path), BLOCK_BYTES, cut_long_lines=False) for line in lines)
 
 
 def _format_suffix(path: Path) -> str:
@@ -192,34 +192,59 @@ def _format_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _iter_lines(path: Path, block_bytes: int) -> Iterator[List[str]]:
-    """Decoded lines of a (possibly compressed) text file, about ``block_bytes`` at a time."""
-    n_lines = 0
+def _iter_lines(path: Path, block_bytes: int, cut_long_lines: bool = True) -> Iterator[List[str]]:
+    """Decoded lines of a (possibly compressed) text file, about ``block_bytes`` at a time.
+
+    cut_long_lines: a line longer than ``block_bytes`` (text8, a favourite
+        word2vec corpus, is one line of 100 MB) comes as several lines, cut at
+        the last space, tab or carriage return of each block, so that memory
+        stays bounded whatever the line length; otherwise a line is read whole.
+    """
+    n_lines = 0  # line ends read so far, for the line numbers of errors
+    carry: List[bytes] = []  # the start of a line whose end is not read yet (it holds no line end)
+    first = True
     with _open_binary(path) as f:
         while True:
             try:
-                raw = f.readlines(block_bytes)
+                chunk = f.read(block_bytes)
             except (OSError, EOFError) as e:
                 raise UserInputError(f"Cannot read {path}: {e}. The file is damaged or not what its suffix says.") from None
-            if not raw:
-                return
-            data = b"".join(raw)
-            if n_lines == 0 and b"\x00" in data[:8192]:
+            if first and b"\x00" in chunk[:8192]:
                 raise UserInputError(
                     f"{path} is a binary file (it holds NUL bytes), not text. Remove it from the corpus "
                     f"(or give a .spacy DocBin a .spacy suffix)."
                 )
+            first = False
+            end = chunk.rfind(b"\n") + 1
+            if not chunk:  # the end of the file: the last line, if it has no line end
+                data, carry = b"".join(carry), []
+                if not data:
+                    return
+            elif end:
+                data, carry = b"".join(carry + [chunk[:end]]), [chunk[end:]]
+            elif not cut_long_lines or sum(map(len, carry)) + len(chunk) < block_bytes:
+                carry.append(chunk)  # (a short read inside a line is no reason to cut it)
+                continue
+            else:  # part of a line longer than a block: cut it at its last whitespace
+                pending = b"".join(carry + [chunk])
+                cut = max(pending.rfind(b" "), pending.rfind(b"\t"), pending.rfind(b"\r")) + 1
+                if cut == 0:
+                    raise UserInputError(
+                        f"{path}, line {n_lines + 1}: {len(pending):,} bytes without a space or a line end. "
+                        f"A corpus needs whitespace-separated tokens, one sentence per line."
+                    )
+                data, carry = pending[:cut], [pending[cut:]]
             try:
-                text = data.decode("utf-8")
+                text = data.decode("utf-8")  # cut at ASCII bytes only: never inside a character
             except UnicodeDecodeError as e:
                 line = n_lines + data.count(b"\n", 0, e.start) + 1
                 raise UserInputError(
                     f"{path} is not UTF-8: byte 0x{data[e.start]:02x} on line {line} cannot be decoded. "
                     f"Re-encode the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 {path.name} > {path.stem}.utf8{path.suffix}`)."
                 ) from None
-            n_lines += len(raw)
+            n_lines += data.count(b"\n")
             lines = text.splitlines()
-            del raw, data, text  # only the lines are held while the caller works on them
+            del data, text  # only the lines are held while the caller works on them
             yield lines
             del lines
 
@@ -233,7 +258,7 @@ def _iter_one(path: Path, lang: str, block_bytes: int) -> Iterator[TokenizedCorp
         yield _read_docbin(path, lang)
         return
     line_offset = 0
-    for lines in _iter_lines(path, block_bytes):
+    for lines in _iter_lines(path, block_bytes, cut_long_lines=suffix != ".jsonl"):
         n_lines = len(lines)
         block = _jsonl_block(path, lines, line_offset, lang) if suffix == ".jsonl" else _text_block(path, lines)
         del lines

@@ -148,3 +148,36 @@ def _blocks(lines, per_block):
     for i in range(0, len(lines), per_block):
         sents = [line.split() for line in lines[i : i + per_block]]
         yield TokenizedCorpus([t for s in sents for t in s], np.array([len(s) for s in sents]))
+
+
+@pytest.mark.parametrize("opener,suffix", [(open, ".txt"), (gzip.open, ".txt.gz")])
+def test_a_corpus_of_one_long_line_is_read_in_bounded_blocks(tmp_path, opener, suffix):
+    """text8, a favourite word2vec corpus, is one line of 100 MB: it is cut at whitespace, not read whole."""
+    words = [f"čaj{i % 97}€" if i % 5 == 0 else f"w{i % 311}" for i in range(20000)]  # multibyte characters too
+    path = tmp_path / f"one{suffix}"
+    with opener(path, "wt", encoding="utf8") as f:
+        f.write("short first line\n" + " ".join(words) + "\n")
+    block_bytes = 1024
+    blocks = list(iter_corpus_blocks(path, block_bytes=block_bytes))
+    assert [t for b in blocks for t in b.tokens] == ["short", "first", "line"] + words  # every token, whole, in order
+    assert max(sum(len(t.encode("utf8")) + 1 for t in b.tokens) for b in blocks) <= 2 * block_bytes
+    assert sum(int(b.lengths.sum()) for b in blocks) == len(words) + 3
+
+
+def test_a_jsonl_record_longer_than_a_block_is_read_whole(tmp_path):
+    import srsly
+
+    text = " ".join(f"w{i}" for i in range(3000))
+    path = tmp_path / "docs.jsonl"
+    srsly.write_jsonl(path, [{"text": "a short one ."}, {"text": text}])
+    blocks = list(iter_corpus_blocks(path, block_bytes=512))
+    assert [t for b in blocks for t in b.tokens] == ["a", "short", "one", "."] + text.split()
+
+
+def test_a_block_of_text_without_whitespace_is_an_error_naming_its_line(tmp_path):
+    from spacy_elmo_w2v.errors import UserInputError
+
+    path = tmp_path / "corpus.txt"
+    path.write_text("a fine sentence\n" + "x" * 5000 + "\n", encoding="utf8")
+    with pytest.raises(UserInputError, match=r"corpus\.txt, line 2: [\d,]+ bytes without a space or a line end"):
+        list(iter_corpus_blocks(path, block_bytes=1024))
