@@ -16,6 +16,7 @@ streams any of these in blocks of whole sentences; :func:`read_corpus` joins
 the blocks in memory (small corpora, dev sets, ``nlp.initialize``).
 """
 import bz2
+import codecs
 import functools
 import gzip
 import json
@@ -214,6 +215,8 @@ def _iter_lines(path: Path, block_bytes: int, cut_long_lines: bool = True) -> It
                     f"{path} is a binary file (it holds NUL bytes), not text. Remove it from the corpus "
                     f"(or give a .spacy DocBin a .spacy suffix)."
                 )
+            if first and chunk.startswith(codecs.BOM_UTF8):  # as some Windows editors write: not part of the first word
+                chunk = chunk[len(codecs.BOM_UTF8) :]
             first = False
             end = chunk.rfind(b"\n") + 1
             if not chunk:  # the end of the file: the last line, if it has no line end

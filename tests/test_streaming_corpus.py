@@ -181,3 +181,15 @@ def test_a_block_of_text_without_whitespace_is_an_error_naming_its_line(tmp_path
     path.write_text("a fine sentence\n" + "x" * 5000 + "\n", encoding="utf8")
     with pytest.raises(UserInputError, match=r"corpus\.txt, line 2: [\d,]+ bytes without a space or a line end"):
         list(iter_corpus_blocks(path, block_bytes=1024))
+
+
+@pytest.mark.parametrize("name,content", [
+    ("bom.txt", "the cat sat\r\non the mat\r\n"),
+    ("bom.jsonl", '{"text": "the cat sat"}\n{"text": "on the mat"}\n'),
+])
+def test_a_byte_order_mark_is_not_part_of_the_first_word(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + content.encode("utf8"))  # as Notepad writes UTF-8
+    corpus = read_corpus(path)
+    assert corpus.tokens == ["the", "cat", "sat", "on", "the", "mat"]
+    assert corpus.lengths.tolist() == [3, 3]
