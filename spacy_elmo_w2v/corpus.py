@@ -97,11 +97,14 @@ class EncodedCorpus:
 
 
 def corpus_files(path: PathLike, what: str = "--paths.train") -> List[Path]:
-    """The files of a corpus: ``path`` itself, or every file in a directory, in name order.
+    """The files of a corpus: ``path`` itself, or every file under a directory, in path order.
 
+    Subdirectories are read too (WikiExtractor writes ``AA/wiki_00``,
+    ``AB/wiki_00``, ...); files and directories whose names start with "."
+    (``.DS_Store``, ``.git``) are skipped, as spaCy's own corpus reader does.
     what: the setting or argument that named ``path`` (e.g. ``"--paths.dev"``),
         used in error messages.
-    Raises :class:`UserInputError` when the path is missing or the directory empty.
+    Raises :class:`UserInputError` when the path is missing or the directory holds no such file.
     """
     path = Path(path)
     if not path.exists():
@@ -109,9 +112,13 @@ def corpus_files(path: PathLike, what: str = "--paths.train") -> List[Path]:
             f"Corpus file not found: {path}. Check the path ({what}); "
             f"for the Penn Treebank run `spacy project assets` first."
         )
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    if not path.is_dir():
+        return [path]
+    files = sorted(
+        f for f in path.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts)
+    )
     if not files:
-        raise UserInputError(f"Corpus directory {path} ({what}) contains no files.")
+        raise UserInputError(f"Corpus directory {path} ({what}) contains no files (names starting with '.' are skipped).")
     return files
 
 

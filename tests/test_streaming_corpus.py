@@ -193,3 +193,19 @@ def test_a_byte_order_mark_is_not_part_of_the_first_word(tmp_path, name, content
     corpus = read_corpus(path)
     assert corpus.tokens == ["the", "cat", "sat", "on", "the", "mat"]
     assert corpus.lengths.tolist() == [3, 3]
+
+
+def test_a_corpus_directory_is_read_with_its_subdirectories_and_without_hidden_files(tmp_path):
+    """WikiExtractor's layout (AA/wiki_00, AB/wiki_00, ...), with what macOS and git leave beside it."""
+    from spacy_elmo_w2v.corpus import corpus_files
+
+    root = tmp_path / "extracted"
+    for rel, text in [("AA/wiki_00", "first file\n"), ("AA/wiki_01", "second one\n"), ("AB/wiki_00", "third\n"), ("top.txt", "fourth\n")]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf8")
+    (root / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1\x00")
+    (root / ".git" / "objects").mkdir(parents=True)
+    (root / ".git" / "objects" / "ab").write_bytes(b"x\x01\x00\x00")
+    (root / "AA" / ".notes.txt").write_text("not corpus\n", encoding="utf8")
+    assert [f.relative_to(root).as_posix() for f in corpus_files(root)] == ["AA/wiki_00", "AA/wiki_01", "AB/wiki_00", "top.txt"]
+    assert read_corpus(root).tokens == ["first", "file", "second", "one", "third", "fourth"]
