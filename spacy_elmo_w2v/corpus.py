@@ -122,6 +122,13 @@ def corpus_files(path: PathLike, what: str = "--paths.train") -> List[Path]:
     return files
 
 
+def is_plain_text_file(path: PathLike) -> bool:
+    """True when ``path`` is one uncompressed text file of tokenized lines (not JSONL, a DocBin,
+    a compressed file or a directory): the format every other one is read into."""
+    path = Path(path)
+    return path.is_file() and path.suffix.lower() not in (".gz", ".bz2") and _format_suffix(path) not in (".jsonl", ".spacy")
+
+
 def iter_corpus_blocks(
     path: PathLike, lang: str = "en", block_bytes: int = BLOCK_BYTES, what: str = "--paths.train"
 ) -> Iterator[TokenizedCorpus]:
