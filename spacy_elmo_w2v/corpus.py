@@ -10,8 +10,9 @@ Three input formats, chosen by file suffix:
 - ``.jsonl``: one JSON object per line with a ``"text"`` field, tokenized with
   spaCy's tokenizer for ``lang``; one sequence per line.
 
-A directory is read as all the files in it, in name order. Text and JSONL
-files may be compressed (``.gz``, ``.bz2``). :func:`iter_corpus_blocks`
+A directory is read as all the files under it, in path order (see
+:func:`corpus_files`). Text and JSONL files may be compressed (``.gz``,
+``.bz2``, ``.xz``). :func:`iter_corpus_blocks`
 streams any of these in blocks of whole sentences; :func:`read_corpus` joins
 the blocks in memory (small corpora, dev sets, ``nlp.initialize``).
 """
@@ -20,6 +21,7 @@ import codecs
 import functools
 import gzip
 import json
+import lzma
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Iterable, Iterator, List, Sequence, Tuple, Union
@@ -34,6 +36,11 @@ PathLike = Union[str, Path]
 
 # Bytes of text read per block by the streaming reader.
 BLOCK_BYTES = 1 << 23
+
+# Compressed text and JSONL, by suffix: the standard library's stream readers.
+COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+# Archives and compressions the standard library cannot stream: refused by name, not read as binary.
+_NOT_STREAMABLE = (".zip", ".zst", ".7z", ".rar", ".tar", ".tgz", ".lz4")
 
 
 @dataclass
@@ -126,7 +133,7 @@ def is_plain_text_file(path: PathLike) -> bool:
     """True when ``path`` is one uncompressed text file of tokenized lines (not JSONL, a DocBin,
     a compressed file or a directory): the format every other one is read into."""
     path = Path(path)
-    return path.is_file() and path.suffix.lower() not in (".gz", ".bz2") and _format_suffix(path) not in (".jsonl", ".spacy")
+    return path.is_file() and path.suffix.lower() not in COMPRESSED and _format_suffix(path) not in (".jsonl", ".spacy")
 
 
 def iter_corpus_blocks(
@@ -134,7 +141,7 @@ def iter_corpus_blocks(
 ) -> Iterator[TokenizedCorpus]:
     """Stream a corpus (a file or a directory of them) as blocks of whole sentences.
 
-    Text and ``.jsonl`` files (also ``.gz``/``.bz2`` compressed) are read
+    Text and ``.jsonl`` files (also ``.gz``/``.bz2``/``.xz`` compressed) are read
     about ``block_bytes`` at a time, so memory does not grow with the corpus;
     a ``.spacy`` DocBin is loaded one file at a time (the format has no
     streaming reader). Every yielded block holds at least one token. Errors
@@ -179,13 +186,14 @@ def empty_corpus_error(path: PathLike, what: str = "--paths.train") -> UserInput
 
 
 def _open_binary(path: Path) -> IO[bytes]:
-    suffixes = [s.lower() for s in path.suffixes]
+    suffix = path.suffix.lower()
+    if suffix in _NOT_STREAMABLE:
+        raise UserInputError(
+            f"{path}: a {suffix} file cannot be streamed. Unpack it, or compress the text with gzip, bzip2 "
+            f"or xz ({', '.join(COMPRESSED)})."
+        )
     try:
-        if suffixes and suffixes[-1] == ".gz":
-            return gzip.open(path, "rb")
-        if suffixes and suffixes[-1] == ".bz2":
-            return bz2.open(path, "rb")
-        return open(path, "rb")
+        return COMPRESSED.get(suffix, open)(path, "rb")
     except PermissionError:
         raise UserInputError(f"Cannot read {path}: permission denied. Fix its permissions (chmod +r).") from None
     except IsADirectoryError:
@@ -202,7 +210,7 @@ def read_text(path: PathLike) -> str:
 def _format_suffix(path: Path) -> str:
     """The suffix naming the format, under any compression suffix (``a.jsonl.gz`` -> ``.jsonl``)."""
     suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in (".gz", ".bz2"):
+    if suffixes and suffixes[-1] in COMPRESSED:
         suffixes = suffixes[:-1]
     return suffixes[-1] if suffixes else ""
 

@@ -1,6 +1,7 @@
 """The streaming data path: blocks, the counting pass, the id file."""
 import bz2
 import gzip
+import lzma
 import tracemalloc
 
 import numpy as np
@@ -30,7 +31,7 @@ def _identity(word):
     return word
 
 
-@pytest.mark.parametrize("opener,suffix", [(open, ".txt"), (gzip.open, ".txt.gz"), (bz2.open, ".txt.bz2")])
+@pytest.mark.parametrize("opener,suffix", [(open, ".txt"), (gzip.open, ".txt.gz"), (bz2.open, ".txt.bz2"), (lzma.open, ".txt.xz")])
 def test_id_file_round_trips_the_corpus_exactly(tmp_path, opener, suffix):
     lines = _zipf_lines(3000)
     path = tmp_path / f"c{suffix}"
@@ -209,3 +210,13 @@ def test_a_corpus_directory_is_read_with_its_subdirectories_and_without_hidden_f
     (root / "AA" / ".notes.txt").write_text("not corpus\n", encoding="utf8")
     assert [f.relative_to(root).as_posix() for f in corpus_files(root)] == ["AA/wiki_00", "AA/wiki_01", "AB/wiki_00", "top.txt"]
     assert read_corpus(root).tokens == ["first", "file", "second", "one", "third", "fourth"]
+
+
+@pytest.mark.parametrize("name", ["wiki.txt.zst", "corpus.zip"])
+def test_an_archive_that_cannot_be_streamed_is_refused_by_name(tmp_path, name):
+    from spacy_elmo_w2v.errors import UserInputError
+
+    path = tmp_path / name
+    path.write_bytes(b"\x28\xb5\x2f\xfd" + bytes(range(256)))  # not text, whatever the format
+    with pytest.raises(UserInputError, match=r"a \.(zst|zip) file cannot be streamed\. Unpack it, or compress the text with gzip, bzip2 or xz"):
+        read_corpus(path)
