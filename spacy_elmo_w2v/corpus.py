@@ -103,6 +103,15 @@ class EncodedCorpus:
         return np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
 
 
+def visible_files(directory: Path) -> List[Path]:
+    """Every file under ``directory``, in path order, but those with a name starting with "."
+    or inside such a directory (``.DS_Store``, ``.git``), as spaCy's corpus reader skips them."""
+    return sorted(
+        f for f in directory.rglob("*")
+        if f.is_file() and not any(part.startswith(".") for part in f.relative_to(directory).parts)
+    )
+
+
 def corpus_files(path: PathLike, what: str = "--paths.train") -> List[Path]:
     """The files of a corpus: ``path`` itself, or every file under a directory, in path order.
 
@@ -121,9 +130,7 @@ def corpus_files(path: PathLike, what: str = "--paths.train") -> List[Path]:
         )
     if not path.is_dir():
         return [path]
-    files = sorted(
-        f for f in path.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts)
-    )
+    files = visible_files(path)
     if not files:
         raise UserInputError(f"Corpus directory {path} ({what}) contains no files (names starting with '.' are skipped).")
     return files

@@ -9,6 +9,8 @@ import hashlib
 from pathlib import Path
 from typing import Dict, Optional, Union
 
+from .corpus import visible_files
+
 # Files up to this size are hashed whole; larger ones by their first and last MiB.
 FULL_HASH_LIMIT = 256 * 2**20
 _CHUNK = 2**20
@@ -32,7 +34,9 @@ def file_fingerprint(path: Union[str, Path]) -> str:
 
 def path_fingerprint(path: Optional[Union[str, Path]]) -> Optional[Dict[str, str]]:
     """The fingerprint of every file under ``path`` (a file or a directory), by relative
-    name; None when ``path`` is None or does not exist."""
+    name; None when ``path`` is None or does not exist. Names starting with "." are
+    left out, as the corpus reader leaves them out (a ``.DS_Store`` that Finder writes
+    changes no input)."""
     if path is None:
         return None
     path = Path(path)
@@ -40,4 +44,4 @@ def path_fingerprint(path: Optional[Union[str, Path]]) -> Optional[Dict[str, str
         return {path.name: file_fingerprint(path)}
     if not path.is_dir():
         return None
-    return {str(f.relative_to(path)): file_fingerprint(f) for f in sorted(path.rglob("*")) if f.is_file()}
+    return {str(f.relative_to(path)): file_fingerprint(f) for f in visible_files(path)}
