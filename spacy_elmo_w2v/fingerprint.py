@@ -9,7 +9,7 @@ import hashlib
 from pathlib import Path
 from typing import Dict, Optional, Union
 
-from .corpus import visible_files
+from .corpus import corpus_files
 
 # Files up to this size are hashed whole; larger ones by their first and last MiB.
 FULL_HASH_LIMIT = 256 * 2**20
@@ -33,10 +33,8 @@ def file_fingerprint(path: Union[str, Path]) -> str:
 
 
 def path_fingerprint(path: Optional[Union[str, Path]]) -> Optional[Dict[str, str]]:
-    """The fingerprint of every file under ``path`` (a file or a directory), by relative
-    name; None when ``path`` is None or does not exist. Names starting with "." are
-    left out, as the corpus reader leaves them out (a ``.DS_Store`` that Finder writes
-    changes no input)."""
+    """The fingerprint of every file under ``path`` (a file or a directory, such as a
+    pipeline), by relative name; None when ``path`` is None or does not exist."""
     if path is None:
         return None
     path = Path(path)
@@ -44,4 +42,15 @@ def path_fingerprint(path: Optional[Union[str, Path]]) -> Optional[Dict[str, str
         return {path.name: file_fingerprint(path)}
     if not path.is_dir():
         return None
-    return {str(f.relative_to(path)): file_fingerprint(f) for f in visible_files(path)}
+    return {str(f.relative_to(path)): file_fingerprint(f) for f in sorted(path.rglob("*")) if f.is_file()}
+
+
+def corpus_fingerprint(path: Optional[Union[str, Path]]) -> Optional[Dict[str, str]]:
+    """The fingerprint of the files the corpus reader reads at ``path``
+    (:func:`.corpus.corpus_files`: a ``.DS_Store`` beside the corpus is no input), by
+    relative name; None when ``path`` is None or does not exist."""
+    if path is None or not Path(path).exists():
+        return None
+    path = Path(path)
+    base = path if path.is_dir() else path.parent
+    return {str(f.relative_to(base)): file_fingerprint(f) for f in corpus_files(path)}

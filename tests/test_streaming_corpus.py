@@ -223,14 +223,17 @@ def test_an_archive_that_cannot_be_streamed_is_refused_by_name(tmp_path, name):
 
 
 def test_a_hidden_file_in_a_corpus_directory_does_not_change_the_run_fingerprint(tmp_path):
-    """--resume compares input fingerprints: a .DS_Store written beside the corpus is no new input."""
-    from spacy_elmo_w2v.fingerprint import path_fingerprint
+    """--resume compares input fingerprints: a .DS_Store written beside the corpus is no new input
+    (a pipeline given as --paths.vectors is still fingerprinted whole)."""
+    from spacy_elmo_w2v.fingerprint import corpus_fingerprint, path_fingerprint
 
     (tmp_path / "corpus" / "AA").mkdir(parents=True)
     (tmp_path / "corpus" / "AA" / "wiki_00").write_text("a sentence\n", encoding="utf8")
-    before = path_fingerprint(tmp_path / "corpus")
+    before = corpus_fingerprint(tmp_path / "corpus")
     (tmp_path / "corpus" / ".DS_Store").write_bytes(b"\x00\x01")
     (tmp_path / "corpus" / "AA" / ".wiki_00.swp").write_bytes(b"\x00\x02")
-    assert path_fingerprint(tmp_path / "corpus") == before == {"AA/wiki_00": before["AA/wiki_00"]}
+    assert corpus_fingerprint(tmp_path / "corpus") == before == {"AA/wiki_00": before["AA/wiki_00"]}
+    assert ".DS_Store" in path_fingerprint(tmp_path / "corpus")
     (tmp_path / "corpus" / "AA" / "wiki_01").write_text("another\n", encoding="utf8")
-    assert path_fingerprint(tmp_path / "corpus") != before
+    assert corpus_fingerprint(tmp_path / "corpus") != before
+    assert corpus_fingerprint(tmp_path / "corpus" / "AA" / "wiki_01") == path_fingerprint(tmp_path / "corpus" / "AA" / "wiki_01")

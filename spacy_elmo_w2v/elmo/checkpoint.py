@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Union
 
 from ..errors import UserInputError
-from ..fingerprint import path_fingerprint
 from ..output import atomic_output_file, partial_dir
 
 # Where an unfinished run keeps its state, relative to OUTPUT_DIR.partial.
@@ -37,13 +36,14 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
     return out
 
 
-def run_fingerprint(config: Mapping[str, Any], section: str, inputs: Mapping[str, Optional[str]]) -> Dict[str, Any]:
+def run_fingerprint(config: Mapping[str, Any], section: str, inputs: Mapping[str, Optional[Dict[str, str]]]) -> Dict[str, Any]:
     """What identifies a run: the (interpolated) config, flattened to dotted keys
     without the :data:`RESUMABLE_CHANGES` of ``section``, and the fingerprint of
-    each input (``{"--paths.train": path, ...}``)."""
+    each input (``{"--paths.train": corpus_fingerprint(path), ...}``, see
+    :mod:`..fingerprint`)."""
     skip = {f"{section}.{name}" for name in RESUMABLE_CHANGES}
     settings = {k: v for k, v in _flatten(config).items() if k not in skip}
-    return {"config": settings, "inputs": {what: path_fingerprint(path) for what, path in inputs.items()}}
+    return {"config": settings, "inputs": dict(inputs)}
 
 
 def fingerprint_differences(saved: Mapping[str, Any], current: Mapping[str, Any]) -> List[str]:

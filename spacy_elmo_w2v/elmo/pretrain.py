@@ -34,6 +34,7 @@ from ..distributed import (
     rank_seed,
 )
 from ..errors import UserInputError
+from ..fingerprint import corpus_fingerprint, path_fingerprint
 from ..output import atomic_output_dir, check_output_dir, partial_dir, staging_dir
 from ..pipeline import find_pipe, nlp_from_config
 from ..progress import METRICS_FILE
@@ -133,7 +134,11 @@ def _train_and_save(
     """
     nlp = nlp_from_config(config)
     _, pipe = find_pipe(nlp, FACTORY)
-    inputs = {"--paths.train": settings.train, "--paths.dev": settings.dev, "--paths.vectors": settings.vectors}
+    inputs = {
+        "--paths.train": corpus_fingerprint(settings.train),
+        "--paths.dev": corpus_fingerprint(settings.dev),
+        "--paths.vectors": path_fingerprint(settings.vectors),  # a pipeline: every file
+    }
     fingerprint = run_fingerprint(resolved, PRETRAIN_SECTION, inputs)
     checkpoint_file = checkpoint_path(output_dir)
     checkpoint = load_checkpoint(checkpoint_file) if resume else None
