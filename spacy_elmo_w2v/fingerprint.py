@@ -45,12 +45,13 @@ def path_fingerprint(path: Optional[Union[str, Path]]) -> Optional[Dict[str, str
     return {str(f.relative_to(path)): file_fingerprint(f) for f in sorted(path.rglob("*")) if f.is_file()}
 
 
-def corpus_fingerprint(path: Optional[Union[str, Path]]) -> Optional[Dict[str, str]]:
+def corpus_fingerprint(path: Optional[Union[str, Path]], what: str) -> Optional[Dict[str, str]]:
     """The fingerprint of the files the corpus reader reads at ``path``
     (:func:`.corpus.corpus_files`: a ``.DS_Store`` beside the corpus is no input), by
-    relative name; None when ``path`` is None or does not exist."""
+    relative name; None when ``path`` is None or does not exist. what: the setting
+    that named ``path``, for the error about a directory without corpus files."""
     if path is None or not Path(path).exists():
         return None
     path = Path(path)
     base = path if path.is_dir() else path.parent
-    return {str(f.relative_to(base)): file_fingerprint(f) for f in corpus_files(path)}
+    return {str(f.relative_to(base)): file_fingerprint(f) for f in corpus_files(path, what)}

@@ -74,6 +74,12 @@ def _binary_in_folder(d: Path) -> Path:
     return folder
 
 
+def _hidden_only(d: Path) -> Path:
+    (d / "devdir" / ".git").mkdir(parents=True)
+    (d / "devdir" / ".DS_Store").write_bytes(b"\x00\x01")
+    return d / "devdir"
+
+
 def _foreign_dir(d: Path) -> Path:
     (d / "notes").mkdir()
     (d / "notes" / "thesis.txt").write_text("years of work")
@@ -112,6 +118,7 @@ CLI_CASES = [
     Case("elmo: empty training file", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.train": _empty(d, "empty.txt")})], r"empty\.txt contains no tokens"),
     Case("elmo: no dev corpus", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": ""})], r"No dev corpus given: set --paths\.dev \("),
     Case("elmo: empty dev file", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": _empty(d, "dev.txt")})], r"dev\.txt contains no tokens .* Point --paths\.dev at a file"),
+    Case("elmo: a dev folder of hidden files only", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": _hidden_only(d)})], r"Corpus directory \S*devdir \(--paths\.dev\) contains no files \(names starting with '\.' are skipped\)"),
     Case("elmo: binary file in the corpus folder", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.train": _binary_in_folder(d)})], r"b\.bin is a binary file .* Remove it from the corpus"),
     Case("elmo: a misspelt setting of an architecture", lambda d: [*ELMO, "out", *_elmo_args(d), "--components.elmo_vectors.model.head.kindd", "full"], r"--components\.elmo_vectors\.model\.head\.kindd: unexpected argument: 'kindd' \(did you mean --components\.elmo_vectors\.model\.head\.kind\?\)"),
     Case("elmo: tied embeddings with the adaptive softmax", lambda d: [*ELMO, "out", *_elmo_args(d), "--components.elmo_vectors.model.head.tie_embeddings", "true"], r"tie_embeddings works with the full softmax only: set kind = \"full\" or tie_embeddings = false"),

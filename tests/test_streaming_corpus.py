@@ -229,11 +229,11 @@ def test_a_hidden_file_in_a_corpus_directory_does_not_change_the_run_fingerprint
 
     (tmp_path / "corpus" / "AA").mkdir(parents=True)
     (tmp_path / "corpus" / "AA" / "wiki_00").write_text("a sentence\n", encoding="utf8")
-    before = corpus_fingerprint(tmp_path / "corpus")
+    before = corpus_fingerprint(tmp_path / "corpus", "--paths.train")
     (tmp_path / "corpus" / ".DS_Store").write_bytes(b"\x00\x01")
     (tmp_path / "corpus" / "AA" / ".wiki_00.swp").write_bytes(b"\x00\x02")
-    assert corpus_fingerprint(tmp_path / "corpus") == before == {"AA/wiki_00": before["AA/wiki_00"]}
+    assert corpus_fingerprint(tmp_path / "corpus", "--paths.train") == before == {"AA/wiki_00": before["AA/wiki_00"]}
     assert ".DS_Store" in path_fingerprint(tmp_path / "corpus")
     (tmp_path / "corpus" / "AA" / "wiki_01").write_text("another\n", encoding="utf8")
-    assert corpus_fingerprint(tmp_path / "corpus") != before
-    assert corpus_fingerprint(tmp_path / "corpus" / "AA" / "wiki_01") == path_fingerprint(tmp_path / "corpus" / "AA" / "wiki_01")
+    assert corpus_fingerprint(tmp_path / "corpus", "--paths.train") != before
+    assert corpus_fingerprint(tmp_path / "corpus" / "AA" / "wiki_01", "--paths.train") == path_fingerprint(tmp_path / "corpus" / "AA" / "wiki_01")

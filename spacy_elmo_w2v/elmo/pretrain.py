@@ -135,8 +135,8 @@ def _train_and_save(
     nlp = nlp_from_config(config)
     _, pipe = find_pipe(nlp, FACTORY)
     inputs = {
-        "--paths.train": corpus_fingerprint(settings.train),
-        "--paths.dev": corpus_fingerprint(settings.dev),
+        "--paths.train": corpus_fingerprint(settings.train, "--paths.train"),
+        "--paths.dev": corpus_fingerprint(settings.dev, "--paths.dev"),
         "--paths.vectors": path_fingerprint(settings.vectors),  # a pipeline: every file
     }
     fingerprint = run_fingerprint(resolved, PRETRAIN_SECTION, inputs)
