@@ -1,4 +1,5 @@
 """Word-similarity evaluation of static vectors (WordSim-353 style files)."""
+import re
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple, Union
 
@@ -13,22 +14,35 @@ Pair = Tuple[str, str, float]
 
 
 def read_pairs(path: Union[str, Path]) -> List[Pair]:
-    """Read ``word1 word2 score`` lines (whitespace-separated; ``#`` comments skipped)."""
+    """Read ``word1 word2 score`` lines: whitespace-, tab- or comma-separated (WordSim-353's own
+    ``combined.tab`` and ``combined.csv`` too), ``#`` comments and a header line skipped."""
     path = Path(path)
     if not path.exists():
         raise UserInputError(f"Word-pair file not found: {path}. It needs lines of `word1 word2 score`.")
     pairs: List[Pair] = []
+    header_allowed = True
     for i, line in enumerate(read_text(path).splitlines(), start=1):
-        fields = line.split()
+        fields = _pair_fields(line)
         if not fields or fields[0].startswith("#"):
             continue
         try:
             pairs.append((fields[0], fields[1], float(fields[2])))
         except (IndexError, ValueError):
+            if header_allowed and len(fields) >= 3:  # "Word 1,Word 2,Human (mean)": the columns' names
+                header_allowed = False
+                continue
             raise UserInputError(f"{path}, line {i}: expected `word1 word2 score`, got {line!r}.") from None
+        header_allowed = False
     if not pairs:
         raise UserInputError(f"{path} contains no word pairs.")
     return pairs
+
+
+def _pair_fields(line: str) -> List[str]:
+    """The fields of one line: split at tabs or commas when it has any, else at whitespace."""
+    if "\t" in line or "," in line:
+        return [field.strip() for field in re.split(r"[\t,]", line.strip())]
+    return line.split()
 
 
 def rankdata(values: Sequence[float]) -> np.ndarray:

@@ -23,3 +23,4 @@ def test_ranks_of_ties_are_the_mean_of_their_positions_as_in_scipy():
 
 def test_spearman_of_a_constant_list_is_nan():
     assert np.isnan(spearman([1.0, 1.0, 1.0], [1.0, 2.0, 3.0]))
+
