@@ -343,12 +343,14 @@ def _jsonl_block(path: Path, lines: List[str], line_offset: int, lang: str) -> T
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-            texts.append(record["text"])
+            text = json.loads(line)["text"]
         except (json.JSONDecodeError, KeyError, TypeError):
+            text = None
+        if not isinstance(text, str):
             raise UserInputError(
-                f"{path}, line {i}: expected a JSON object with a \"text\" field, got {line[:80]!r}."
-            ) from None
+                f"{path}, line {i}: expected a JSON object with a \"text\" string, got {line[:80]!r}."
+            )
+        texts.append(text)
     tokens, lengths = tokens_of_docs(_tokenizer(lang).pipe(texts))
     return TokenizedCorpus(tokens, lengths, str(path))
 

@@ -237,3 +237,13 @@ def test_a_hidden_file_in_a_corpus_directory_does_not_change_the_run_fingerprint
     (tmp_path / "corpus" / "AA" / "wiki_01").write_text("another\n", encoding="utf8")
     assert corpus_fingerprint(tmp_path / "corpus", "--paths.train") != before
     assert corpus_fingerprint(tmp_path / "corpus" / "AA" / "wiki_01", "--paths.train") == path_fingerprint(tmp_path / "corpus" / "AA" / "wiki_01")
+
+
+@pytest.mark.parametrize("record", ['{"text": null}', '{"text": 42}', '{"text": ["a", "b"]}', '["a list"]', '{"txt": "a"}'])
+def test_a_jsonl_record_without_a_text_string_is_an_error_naming_its_line(tmp_path, record):
+    from spacy_elmo_w2v.errors import UserInputError
+
+    path = tmp_path / "docs.jsonl"
+    path.write_text('{"text": "a fine line"}\n' + record + "\n", encoding="utf8")
+    with pytest.raises(UserInputError, match=r'docs\.jsonl, line 2: expected a JSON object with a "text" string'):
+        read_corpus(path)
