@@ -28,13 +28,12 @@ def above(n: float) -> Any:
     return dataclasses.field(metadata={"above": n})
 
 
-def _describe(kind: type, minimum: Optional[float], above: Optional[float]) -> str:
+def _describe(kind: type, minimum: Optional[float], above: Optional[float], below: Optional[float] = None) -> str:
     text = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(kind, kind.__name__)
-    if minimum is not None:
-        text += f" >= {minimum}"
-    if above is not None:
-        text += f" > {above}"
-    return text
+    bounds = [f">= {minimum}"] if minimum is not None else []
+    bounds += [f"> {above}"] if above is not None else []
+    bounds += [f"< {below}"] if below is not None else []
+    return " ".join([text, " and ".join(bounds)]) if bounds else text
 
 
 def _fits(value: Any, kind: type) -> bool:
@@ -61,8 +60,10 @@ def check_value(
     minimum: Optional[float] = None,
     above: Optional[float] = None,
     optional: bool = False,
+    below: Optional[float] = None,
 ) -> None:
-    """Raise :class:`UserInputError` unless ``value`` is of ``kind`` and within the bounds.
+    """Raise :class:`UserInputError` unless ``value`` is of ``kind`` and within the bounds
+    (``>= minimum``, ``> above``, ``< below``, each when given).
 
     name: the dotted setting (``"pretrain.max_epochs"``), shown as an override
         the user can pass. ``optional`` admits None (``null`` in a config).
@@ -70,8 +71,9 @@ def check_value(
     if value is None and optional:
         return
     ok = _fits(value, kind) and (minimum is None or value >= minimum) and (above is None or value > above)
+    ok = ok and (below is None or value < below)
     if not ok:
-        wanted = _describe(kind, minimum, above) + (" or null" if optional else "")
+        wanted = _describe(kind, minimum, above, below) + (" or null" if optional else "")
         raise UserInputError(f"--{name} must be {wanted}, not {value!r}. Fix it in the config or the override.")
 
 

@@ -112,6 +112,7 @@ CLI_CASES = [
     Case("skipgram: window 0", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--components.skipgram_vectors.window", "0"], r"--components\.skipgram_vectors\.window must be an integer >= 1, not 0"),
     Case("skipgram: a misspelt setting", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--pretrain.max_epoch", "2"], r"unknown key pretrain\.max_epoch \(did you mean pretrain\.max_epochs\?\)\. See configs/skipgram\.cfg"),
     Case("skipgram: missing corpus file", lambda d: [*SKIPGRAM, "out", "--paths.train", d / "missing.txt"], r"Corpus file not found: \S*missing\.txt"),
+    Case("skipgram: a vector width of 0", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--components.skipgram_vectors.model.width", "0"], r"--components\.skipgram_vectors\.model\.width must be an integer >= 1, not 0"),
     Case("skipgram: a misspelt component setting", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--components.skipgram_vectors.windw", "3"], r"--components\.skipgram_vectors\.windw: unexpected argument: 'windw' \(did you mean --components\.skipgram_vectors\.window\?\)"),
     Case("elmo: no corpus given", lambda d: [*ELMO, "out"], r"No train and no dev corpus given: set --paths\.train and --paths\.dev"),
     Case("elmo: missing training file", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.train": d / "nope.txt"})], r"Corpus file not found: \S*nope\.txt"),
@@ -121,6 +122,7 @@ CLI_CASES = [
     Case("elmo: a dev folder of hidden files only", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": _hidden_only(d)})], r"Corpus directory \S*devdir \(--paths\.dev\) contains no files \(names starting with '\.' are skipped\)"),
     Case("elmo: binary file in the corpus folder", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.train": _binary_in_folder(d)})], r"b\.bin is a binary file .* Remove it from the corpus"),
     Case("elmo: a misspelt setting of an architecture", lambda d: [*ELMO, "out", *_elmo_args(d), "--components.elmo_vectors.model.head.kindd", "full"], r"--components\.elmo_vectors\.model\.head\.kindd: unexpected argument: 'kindd' \(did you mean --components\.elmo_vectors\.model\.head\.kind\?\)"),
+    Case("elmo: dropout of 1.5", lambda d: [*ELMO, "out", *_elmo_args(d), "--components.elmo_vectors.model.dropout", "1.5"], r"--components\.elmo_vectors\.model\.dropout must be a number >= 0 and < 1, not 1\.5"),
     Case("elmo: tied embeddings with the adaptive softmax", lambda d: [*ELMO, "out", *_elmo_args(d), "--components.elmo_vectors.model.head.tie_embeddings", "true"], r"tie_embeddings works with the full softmax only: set kind = \"full\" or tie_embeddings = false"),
     Case("elmo: a token encoder with nothing to encode", lambda d: [*ELMO, "out", *_elmo_args(d), "--components.elmo_vectors.model.encoder.word_width", "0"], r"neither word embeddings \(word_width = 0\) nor a char CNN .* set \[components\.elmo_vectors\.model\.encoder\] word_width > 0"),
     Case("elmo: min_count in the old place", lambda d: [*ELMO, "out", *_elmo_args(d), "--pretrain.min_count", "5"], r"\[pretrain\] min_count is no longer read.*--components\.elmo_vectors\.min_count N"),
@@ -370,3 +372,36 @@ def test_a_command_given_the_wrong_pipeline_names_the_command_that_writes_the_ri
     output = " ".join(result.stdout.split())
     assert result.returncode == 1 and "Traceback" not in result.stderr, output + result.stderr
     assert "has no 'elmo_vectors' component (it has: skipgram_vectors). Give a pipeline written by `python -m spacy_elmo_w2v pretrain-elmo`" in output
+
+
+def _bilm_settings(**changes: object) -> dict:
+    from spacy_elmo_w2v.elmo.architectures import softmax_head, token_encoder
+
+    settings = dict(
+        encoder=token_encoder(word_width=8, char_cnn=None), head=softmax_head("full", [], 4.0, False),
+        n_layers=2, hidden_size=16, projection_size=8, residual=True, dropout=0.1,
+    )
+    settings.update(changes)
+    return settings
+
+
+@pytest.mark.parametrize("build,says", [
+    (lambda a: a.bilm(**_bilm_settings(n_layers=0)), r"model\.n_layers must be an integer >= 1, not 0"),
+    (lambda a: a.bilm(**_bilm_settings(hidden_size=-4)), r"model\.hidden_size must be an integer >= 1, not -4"),
+    (lambda a: a.bilm(**_bilm_settings(projection_size=-1)), r"model\.projection_size must be an integer >= 0, not -1"),
+    (lambda a: a.bilm(**_bilm_settings(dropout=1.0)), r"model\.dropout must be a number >= 0 and < 1, not 1\.0"),
+    (lambda a: a.token_encoder(word_width=-5, char_cnn=None), r"model\.encoder\.word_width must be an integer >= 0, not -5"),
+    (lambda a: a.char_cnn(char_width=0, filters=[[1, 4]], n_highway=1, max_chars=10), r"model\.encoder\.char_cnn\.char_width must be an integer >= 1, not 0"),
+    (lambda a: a.char_cnn(char_width=4, filters=[[1, 4]], n_highway=1, max_chars=2), r"model\.encoder\.char_cnn\.max_chars must be an integer >= 3, not 2"),
+    (lambda a: a.char_cnn(char_width=4, filters=[], n_highway=1, max_chars=10), r"model\.encoder\.char_cnn\.filters must be a non-empty list of \[kernel_width, n_filters\] pairs"),
+    (lambda a: a.char_cnn(char_width=4, filters=[[12, 4]], n_highway=1, max_chars=10), r"model\.encoder\.char_cnn\.filters must be .* kernel_width at most max_chars \(10\), not \[\[12, 4\]\]"),
+    (lambda a: a.softmax_head("adaptive", [2000, 0], 4.0, False), r"model\.head\.cutoffs must be a list of word ids >= 1"),
+    (lambda a: a.softmax_head("adaptive", [2000], 0.0, False), r"model\.head\.div_value must be a number > 0, not 0\.0"),
+])
+def test_a_biLM_setting_out_of_range_is_one_line_naming_it_before_any_torch(build, says):
+    """What torch would say later (a negative dimension, 'hidden_size must be greater than zero', an
+    IndexError for n_layers 0) is said when the config is built, naming the setting to change."""
+    from spacy_elmo_w2v.elmo import architectures
+
+    with pytest.raises(UserInputError, match=r"--components\.elmo_vectors\." + says):
+        build(architectures)

@@ -14,9 +14,14 @@ from thinc.api import Maxout, Model, chain, concatenate, with_array
 from thinc.types import Floats2d
 
 from ..errors import UserInputError
+from ..settings import check_value
 from .listener import ElmoListener
 from .spec import BiLMSpec, CharCNNSpec, EncoderSpec, HeadSpec
 from .thinc_model import make_bilm_model
+
+
+# Where configs/elmo.cfg puts the biLM: the settings that error messages name.
+MODEL = "components.elmo_vectors.model"
 
 
 @registry.architectures("spacy_elmo_w2v.CharCNN.v1")
@@ -25,6 +30,20 @@ def char_cnn(char_width: int, filters: List[List[int]], n_highway: int, max_char
     ``[kernel_width, n_filters]`` in ``filters``, max-pooling, ``n_highway``
     highway layers. Tokens keep at most ``max_chars`` characters (with markers).
     Returns a :class:`.spec.CharCNNSpec`."""
+    where = f"{MODEL}.encoder.char_cnn"
+    check_value(f"{where}.char_width", char_width, int, minimum=1)
+    check_value(f"{where}.n_highway", n_highway, int, minimum=0)
+    check_value(f"{where}.max_chars", max_chars, int, minimum=3)  # the begin and end markers and a character
+    pairs_ok = isinstance(filters, (list, tuple)) and len(filters) > 0 and all(
+        isinstance(f, (list, tuple)) and len(f) == 2 and all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in f)
+        and f[0] <= max_chars
+        for f in filters
+    )
+    if not pairs_ok:
+        raise UserInputError(
+            f"--{where}.filters must be a non-empty list of [kernel_width, n_filters] pairs of integers >= 1, "
+            f"kernel_width at most max_chars ({max_chars}), not {filters!r}. Fix it in the config or the override."
+        )
     return CharCNNSpec(char_width, [list(f) for f in filters], n_highway, max_chars)
 
 
@@ -33,6 +52,7 @@ def token_encoder(word_width: int, char_cnn: Optional[CharCNNSpec]) -> EncoderSp
     """A token encoder: word embeddings of ``word_width`` (0 for none; when
     pretraining from skip-gram vectors their width is used) and/or a char CNN
     (``None`` for none). Returns a :class:`.spec.EncoderSpec`."""
+    check_value(f"{MODEL}.encoder.word_width", word_width, int, minimum=0)
     if not word_width and char_cnn is None:
         raise UserInputError(
             "The biLM's token encoder has neither word embeddings (word_width = 0) nor a char CNN (char_cnn = null): "
@@ -46,9 +66,15 @@ def softmax_head(kind: str, cutoffs: List[int], div_value: float, tie_embeddings
     """The output layer: ``kind`` ``"full"`` or ``"adaptive"``; adaptive-softmax
     ``cutoffs`` and ``div_value``; ``tie_embeddings`` shares the full
     softmax's weights with the word embeddings. Returns a :class:`.spec.HeadSpec`."""
-    where = "[components.elmo_vectors.model.head]"
+    where = f"[{MODEL}.head]"
     if kind not in ("full", "adaptive"):
         raise UserInputError(f"{where} kind must be \"full\" or \"adaptive\", not {kind!r}.")
+    check_value(f"{MODEL}.head.div_value", div_value, float, above=0)
+    if not isinstance(cutoffs, (list, tuple)) or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in cutoffs):
+        raise UserInputError(
+            f"--{MODEL}.head.cutoffs must be a list of word ids >= 1 (cluster boundaries), not {cutoffs!r}. "
+            f"Fix it in the config or the override."
+        )
     if tie_embeddings and kind != "full":
         raise UserInputError(
             f"{where} tie_embeddings works with the full softmax only: set kind = \"full\" or tie_embeddings = false."
@@ -75,6 +101,10 @@ def bilm(
     vocabulary is known; its forward pass takes an LM batch and returns the
     loss, so ``nlp.update`` fine-tunes it.
     """
+    check_value(f"{MODEL}.n_layers", n_layers, int, minimum=1)
+    check_value(f"{MODEL}.hidden_size", hidden_size, int, minimum=1)
+    check_value(f"{MODEL}.projection_size", projection_size, int, minimum=0)
+    check_value(f"{MODEL}.dropout", dropout, float, minimum=0, below=1)
     spec = BiLMSpec(encoder, head, n_layers, hidden_size, projection_size, residual, dropout)
     return make_bilm_model(spec)
 

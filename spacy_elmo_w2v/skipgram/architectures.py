@@ -8,6 +8,7 @@ from typing import Any, Optional
 from spacy.util import registry
 from thinc.api import Model
 
+from ..settings import check_value
 from ..wrapping import wrap_torch_module
 
 
@@ -22,6 +23,7 @@ def build_skipgram(width: int) -> Model:
     The vocabulary size (dim ``nV``) is set by the component before
     ``initialize``, which builds the wrapped torch ``SkipGramModel``.
     """
+    check_value("components.skipgram_vectors.model.width", width, int, minimum=1)
     return Model(
         "skipgram",
         _forward_inner,
