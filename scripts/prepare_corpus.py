@@ -43,17 +43,13 @@ def copy_head(source: Path, dest: Path, n_lines: Optional[int]) -> int:
 def write_sentences(source: Path, dest: Path, n_sentences: Optional[int]) -> int:
     """Write the sentences of the corpus at ``source`` (all of them, or the first ``n_sentences``)
     to ``dest``, one per line, tokens separated by spaces; return the sentences written."""
+    sentences = (tokens for block in iter_corpus_blocks(source, what=str(source)) for tokens in block.sentences())
     written = 0
     with atomic_output_file(dest) as tmp:
         with tmp.open("w", encoding="utf8") as out:
-            for block in iter_corpus_blocks(source, what=str(source)):
-                for tokens in block.sentences():
-                    if written == n_sentences:
-                        break
-                    out.write(" ".join(tokens) + "\n")
-                    written += 1
-                if written == n_sentences:
-                    break
+            for tokens in islice(sentences, n_sentences):
+                out.write(" ".join(tokens) + "\n")
+                written += 1
         if written == 0:
             raise SystemExit(f"{source} has no sentences: the corpus needs at least one token.")
     return written
