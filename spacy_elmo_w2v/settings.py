@@ -48,6 +48,19 @@ def _fits(value: Any, kind: type) -> bool:
     return isinstance(value, kind)
 
 
+def fits(
+    value: Any, kind: type, minimum: Optional[float] = None, above: Optional[float] = None, below: Optional[float] = None
+) -> bool:
+    """Whether ``value`` is of ``kind`` (an ``int`` is no ``bool``, a ``float`` is finite) and within
+    the bounds (``>= minimum``, ``> above``, ``< below``, each when given)."""
+    return (
+        _fits(value, kind)
+        and (minimum is None or value >= minimum)
+        and (above is None or value > above)
+        and (below is None or value < below)
+    )
+
+
 def _unknown_key(section_name: str, key: str, names: typing.Collection[str]) -> str:
     """One unknown key of a section, with the setting it most resembles (a typo's fix), if any."""
     return f"unknown key {section_name}.{key}{did_you_mean(key, names, lambda name: f'{section_name}.{name}')}"
@@ -70,9 +83,7 @@ def check_value(
     """
     if value is None and optional:
         return
-    ok = _fits(value, kind) and (minimum is None or value >= minimum) and (above is None or value > above)
-    ok = ok and (below is None or value < below)
-    if not ok:
+    if not fits(value, kind, minimum, above, below):
         wanted = _describe(kind, minimum, above, below) + (" or null" if optional else "")
         raise UserInputError(f"--{name} must be {wanted}, not {value!r}. Fix it in the config or the override.")
 

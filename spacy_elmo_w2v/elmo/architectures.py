@@ -14,7 +14,7 @@ from thinc.api import Maxout, Model, chain, concatenate, with_array
 from thinc.types import Floats2d
 
 from ..errors import UserInputError
-from ..settings import check_value
+from ..settings import check_value, fits
 from .listener import ElmoListener
 from .spec import BiLMSpec, CharCNNSpec, EncoderSpec, HeadSpec
 from .thinc_model import make_bilm_model
@@ -35,8 +35,7 @@ def char_cnn(char_width: int, filters: List[List[int]], n_highway: int, max_char
     check_value(f"{where}.n_highway", n_highway, int, minimum=0)
     check_value(f"{where}.max_chars", max_chars, int, minimum=3)  # the begin and end markers and a character
     pairs_ok = isinstance(filters, (list, tuple)) and len(filters) > 0 and all(
-        isinstance(f, (list, tuple)) and len(f) == 2 and all(isinstance(x, int) and not isinstance(x, bool) and x >= 1 for x in f)
-        and f[0] <= max_chars
+        isinstance(f, (list, tuple)) and len(f) == 2 and all(fits(x, int, minimum=1) for x in f) and f[0] <= max_chars
         for f in filters
     )
     if not pairs_ok:
@@ -70,7 +69,7 @@ def softmax_head(kind: str, cutoffs: List[int], div_value: float, tie_embeddings
     if kind not in ("full", "adaptive"):
         raise UserInputError(f"{where} kind must be \"full\" or \"adaptive\", not {kind!r}.")
     check_value(f"{MODEL}.head.div_value", div_value, float, above=0)
-    if not isinstance(cutoffs, (list, tuple)) or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in cutoffs):
+    if not isinstance(cutoffs, (list, tuple)) or not all(fits(c, int, minimum=1) for c in cutoffs):
         raise UserInputError(
             f"--{MODEL}.head.cutoffs must be a list of word ids >= 1 (cluster boundaries), not {cutoffs!r}. "
             f"Fix it in the config or the override."
