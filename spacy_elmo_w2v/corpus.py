@@ -138,9 +138,12 @@ def corpus_files(path: PathLike, what: str = "--paths.train") -> List[Path]:
 
 def is_plain_text_file(path: PathLike) -> bool:
     """True when ``path`` is one uncompressed text file of tokenized lines (not JSONL, a DocBin,
-    a compressed file or a directory): the format every other one is read into."""
+    a compressed file, an archive or a directory): the format every other one is read into."""
     path = Path(path)
-    return path.is_file() and path.suffix.lower() not in COMPRESSED and _format_suffix(path) not in (".jsonl", ".spacy")
+    suffix = path.suffix.lower()
+    if suffix in COMPRESSED or suffix in _NOT_STREAMABLE:
+        return False
+    return path.is_file() and _format_suffix(path) not in (".jsonl", ".spacy")
 
 
 def iter_corpus_blocks(

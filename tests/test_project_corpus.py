@@ -79,3 +79,11 @@ def test_an_unreadable_corpus_stops_with_one_line_naming_it(splits, tmp_path):
     with pytest.raises(SystemExit, match=r"bad\.jsonl, line 1: expected a JSON object"):
         prepare_corpus.main([str(bad), str(splits[1]), str(splits[2]), str(tmp_path / "out")])
     assert not any((tmp_path / "out").iterdir())
+
+
+def test_an_archive_is_refused_naming_it_not_copied_as_text(splits, tmp_path):
+    archive = tmp_path / "mine.zip"
+    archive.write_bytes(b"PK\x03\x04" + bytes(range(64)))
+    with pytest.raises(SystemExit, match=r"mine\.zip: a \.zip file cannot be streamed"):
+        prepare_corpus.main([str(archive), str(splits[1]), str(splits[2]), str(tmp_path / "out")])
+    assert not (tmp_path / "out" / "train.txt").exists()
