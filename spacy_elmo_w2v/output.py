@@ -18,7 +18,7 @@ import shutil
 import tempfile
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Iterator, TextIO, Union
+from typing import Any, Iterator, Mapping, Optional, TextIO, Union
 
 from wasabi import msg
 
@@ -90,14 +90,20 @@ def _is_our_partial(tmp: Path) -> bool:
     return all(entry.name in LEGACY_PARTIAL_ENTRIES for entry in tmp.iterdir())
 
 
-def check_output_dir(output_dir: Union[str, Path], overwrite: bool = False) -> Path:
+def check_output_dir(
+    output_dir: Union[str, Path], overwrite: bool = False, corpora: Optional[Mapping[str, Optional[str]]] = None
+) -> Path:
     """Check, before any work is done, that a run can write OUTPUT_DIR; return it.
 
+    corpora: the corpus paths the run reads, by the setting that names them
+        (``{"--paths.train": ...}``; None values are skipped).
     Raises :class:`UserInputError` when OUTPUT_DIR is the current directory
-    or one that contains it, is a file, exists without ``overwrite``, exists
-    but was not written by us (``overwrite`` never deletes such a directory),
-    has a ``.partial`` or ``.partial.staging`` path holding something of
-    someone else's, or lies in a directory that cannot be written.
+    or one that contains it, lies inside a corpus directory (the run would
+    read its own output and temporary files as text), is a file, exists
+    without ``overwrite``, exists but was not written by us (``overwrite``
+    never deletes such a directory), has a ``.partial`` or
+    ``.partial.staging`` path holding something of someone else's, or lies in
+    a directory that cannot be written.
     """
     output_dir = Path(output_dir)
     resolved, cwd = output_dir.resolve(), Path.cwd().resolve()
@@ -105,6 +111,12 @@ def check_output_dir(output_dir: Union[str, Path], overwrite: bool = False) -> P
         raise UserInputError(
             f"OUTPUT_DIR {output_dir} is the current directory or contains it. Give a new directory, e.g. ./output."
         )
+    for setting, corpus in (corpora or {}).items():
+        if corpus and Path(corpus).is_dir() and (resolved == Path(corpus).resolve() or Path(corpus).resolve() in resolved.parents):
+            raise UserInputError(
+                f"OUTPUT_DIR {output_dir} is inside {corpus}, the corpus directory of {setting}: the run would read "
+                f"its own output and temporary files as text. Choose an OUTPUT_DIR outside {corpus}."
+            )
     if output_dir.exists() and not output_dir.is_dir():
         raise UserInputError(f"OUTPUT_DIR {output_dir} is a file, not a directory. Give a directory path (it is created).")
     if output_dir.exists() and not _is_empty_dir(output_dir):

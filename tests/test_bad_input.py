@@ -74,6 +74,13 @@ def _binary_in_folder(d: Path) -> Path:
     return folder
 
 
+def _text_folder(d: Path) -> Path:
+    folder = d / "corpus"
+    folder.mkdir()
+    _corpus(folder, "a.txt")
+    return folder
+
+
 def _hidden_only(d: Path) -> Path:
     (d / "devdir" / ".git").mkdir(parents=True)
     (d / "devdir" / ".DS_Store").write_bytes(b"\x00\x01")
@@ -105,6 +112,7 @@ CLI_CASES = [
     Case("skipgram: OUT in a read-only directory", lambda d: [*SKIPGRAM, readonly_dir(d) / "out", *toy_skipgram_args(_corpus(d))], r"Cannot write to .*Choose an OUTPUT_DIR in a writable directory"),
     Case("skipgram: OUT is an existing file", lambda d: [*SKIPGRAM, _corpus(d, "out"), *toy_skipgram_args(_corpus(d))], r"OUTPUT_DIR \S*out is a file, not a directory"),
     Case("skipgram: OUT is the current directory", lambda d: [*SKIPGRAM, ".", *toy_skipgram_args(_corpus(d))], r"OUTPUT_DIR \. is the current directory"),
+    Case("skipgram: OUT inside the corpus folder", lambda d: [*SKIPGRAM, _text_folder(d) / "out", *toy_skipgram_args(d / "corpus")], r"OUTPUT_DIR \S*corpus/out is inside \S*corpus, the corpus directory of --paths\.train: .* Choose an OUTPUT_DIR outside"),
     Case("skipgram: --overwrite on a directory we did not write", lambda d: [*SKIPGRAM, _foreign_dir(d), "--overwrite", *toy_skipgram_args(_corpus(d))], r"not written by spacy_elmo_w2v, so it is not replaced, even with --overwrite"),
     Case("skipgram: max_epochs is not a number", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--training.max_epochs", "abc"], r"--pretrain\.max_epochs must be an integer >= 1, not 'abc'"),
     Case("skipgram: max_epochs is a fraction", lambda d: [*SKIPGRAM, "out", *toy_skipgram_args(_corpus(d)), "--pretrain.max_epochs", "1.5"], r"--pretrain\.max_epochs must be an integer >= 1, not 1\.5"),
@@ -120,6 +128,7 @@ CLI_CASES = [
     Case("elmo: no dev corpus", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": ""})], r"No dev corpus given: set --paths\.dev \("),
     Case("elmo: empty dev file", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": _empty(d, "dev.txt")})], r"dev\.txt contains no tokens .* Point --paths\.dev at a file"),
     Case("elmo: a dev folder of hidden files only", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.dev": _hidden_only(d)})], r"Corpus directory \S*devdir \(--paths\.dev\) contains no files \(names starting with '\.' are skipped\)"),
+    Case("elmo: OUT inside the dev folder", lambda d: [*ELMO, _text_folder(d) / "runs" / "out", *_elmo_args(d, **{"paths.dev": d / "corpus"})], r"OUTPUT_DIR \S*corpus/runs/out is inside \S*corpus, the corpus directory of --paths\.dev"),
     Case("elmo: binary file in the corpus folder", lambda d: [*ELMO, "out", *_elmo_args(d, **{"paths.train": _binary_in_folder(d)})], r"b\.bin is a binary file .* Remove it from the corpus"),
     Case("elmo: a misspelt setting of an architecture", lambda d: [*ELMO, "out", *_elmo_args(d), "--components.elmo_vectors.model.head.kindd", "full"], r"--components\.elmo_vectors\.model\.head\.kindd: unexpected argument: 'kindd' \(did you mean --components\.elmo_vectors\.model\.head\.kind\?\)"),
     Case("elmo: dropout of 1.5", lambda d: [*ELMO, "out", *_elmo_args(d), "--components.elmo_vectors.model.dropout", "1.5"], r"--components\.elmo_vectors\.model\.dropout must be a number >= 0 and < 1, not 1\.5"),

@@ -99,7 +99,7 @@ def pretrain_elmo(
     config = load_config(config_path, overrides or {})
     resolved = config.interpolate()
     settings = TrainingSettings.from_config(pretrain_section(resolved, config_path))
-    check_output_dir(output_dir, overwrite)
+    check_output_dir(output_dir, overwrite, {"--paths.train": settings.train, "--paths.dev": settings.dev})
     device = resolve_device(gpu_id)
     # Rank 0 alone reads the training text; its staged ids (next to the output, made only when
     # the text pass runs: not on resume) live until the id file is written.

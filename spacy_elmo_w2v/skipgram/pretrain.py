@@ -83,7 +83,7 @@ def pretrain_skipgram(
     section = pretrain_section(resolved, config_path)
     reject_pretrain_seed(section)
     settings = settings_from_section(SkipGramSettings, section, PRETRAIN_SECTION, "configs/skipgram.cfg")
-    check_output_dir(output_dir, overwrite)
+    check_output_dir(output_dir, overwrite, {"--paths.train": train_path})
     device = resolve_device(gpu_id)
 
     # torch: imported once the settings are known to be good
