@@ -62,6 +62,40 @@ def test_token_vector_is_the_doc_tensor_row_when_vocab_has_static_vectors():
         assert np.array_equal(token.vector, doc.tensor[token.i])
 
 
+@spacy.Language.component("test_writes_its_own_tensor")
+def _writes_its_own_tensor(doc: Doc) -> Doc:
+    """What spaCy's tok2vec does after elmo_vectors in a tagger pipeline: doc.tensor becomes its output."""
+    doc.tensor = np.full((len(doc), 7), 0.5, dtype=np.float32)
+    return doc
+
+
+@pytest.fixture(scope="module")
+def nlp_then_tok2vec():
+    nlp = tiny_nlp()
+    nlp.add_pipe("test_writes_its_own_tensor")
+    return nlp
+
+
+def test_a_later_component_that_writes_doc_tensor_leaves_the_vectors_elmo_s(nlp, nlp_then_tok2vec):
+    """In a tagger pipeline (elmo_vectors, tok2vec, tagger) doc.tensor ends as tok2vec's; .vector stays ELMo's."""
+    text = "the cat sat on the mat ."
+    doc, elmo = nlp_then_tok2vec(text), nlp(text).tensor
+    assert doc.tensor.shape == (len(doc), 7)
+    np.testing.assert_array_equal(doc[1].vector, elmo[1])
+    np.testing.assert_allclose(doc[1:4].vector, elmo[1:4].mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(doc.vector, elmo.mean(axis=0), rtol=1e-6)
+    assert doc[1].similarity(doc[5]) == pytest.approx(nlp(text)[1].similarity(nlp(text)[5]), rel=1e-5)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(doc))[1].vector, elmo[1])
+
+
+def test_restoring_hooks_leaves_a_later_component_s_tensor_alone(nlp, nlp_then_tok2vec):
+    text = "the cat sat on the mat ."
+    doc, elmo = nlp_then_tok2vec(text), nlp(text).tensor
+    (copy,) = restore_elmo_hooks([Doc(doc.vocab).from_bytes(doc.to_bytes())], nlp_then_tok2vec)
+    np.testing.assert_array_equal(copy.tensor, doc.tensor)
+    np.testing.assert_array_equal(copy[1].vector, elmo[1])
+
+
 def test_span_and_doc_vectors_are_means_of_token_vectors(nlp):
     doc = nlp("the cat sat on the mat .")
     assert np.allclose(doc[1:4].vector, doc.tensor[1:4].mean(axis=0))

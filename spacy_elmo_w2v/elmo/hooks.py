@@ -1,12 +1,16 @@
-"""Token, span and doc hooks that make ``.vector`` and ``.similarity`` use the ELMo vectors in ``doc.tensor``.
+"""Token, span and doc hooks that make ``.vector`` and ``.similarity`` use the ELMo vectors.
 
 spaCy's ``Token.vector`` consults ``doc.user_token_hooks`` first and falls back
 to ``doc.tensor`` only when the vocab has no static vectors; installing these
-hooks makes the contextual vector win in both cases. Hooks are plain module
-functions; they are not serialized, so docs that went through
-``Doc.to_bytes``, ``DocBin`` or ``nlp.pipe(n_process>1)`` lose them:
-:func:`restore_elmo_hooks` puts them back. No torch import.
+hooks makes the contextual vector win in both cases. The hooks hold the ELMo
+vectors themselves (the array ``elmo_vectors`` wrote to ``doc.tensor``), so
+a later component that writes its own ``doc.tensor``, as spaCy's ``tok2vec``
+does in a tagger pipeline, leaves ``.vector`` the ELMo vector. Hooks are not
+serialized, so docs that went through ``Doc.to_bytes``, ``DocBin`` or
+``nlp.pipe(n_process>1)`` lose them: :func:`restore_elmo_hooks` puts them
+back. No torch import.
 """
+from functools import partial
 from typing import TYPE_CHECKING, Iterable, List, Optional, Union
 
 import numpy as np
@@ -23,20 +27,19 @@ WIDTH_KEY = "spacy_elmo_w2v.elmo_width"
 FACTORY = "elmo_vectors"
 
 
-def token_vector(token: Token) -> np.ndarray:
-    """The token's row of ``doc.tensor``."""
-    return token.doc.tensor[token.i]
+def token_vector(vectors: np.ndarray, token: Token) -> np.ndarray:
+    """The token's row of ``vectors`` (``[len(doc), D]``, the doc's ELMo vectors)."""
+    return vectors[token.i]
 
 
-def span_vector(span: Union[Span, Doc]) -> np.ndarray:
-    """Mean ELMo vector of the span's non-whitespace tokens (zeros when there are none)."""
+def span_vector(vectors: np.ndarray, span: Union[Span, Doc]) -> np.ndarray:
+    """Mean of the rows of ``vectors`` of the span's non-whitespace tokens (zeros when there are none)."""
     doc = span if isinstance(span, Doc) else span.doc
     start, end = (0, len(doc)) if isinstance(span, Doc) else (span.start, span.end)
-    rows = doc.tensor[start:end]
     keep = doc.to_array("IS_SPACE")[start:end] == 0
     if not keep.any():
-        return np.zeros(doc.tensor.shape[1], dtype=np.float32)
-    return rows[keep].mean(axis=0)
+        return np.zeros(vectors.shape[1], dtype=np.float32)
+    return vectors[start:end][keep].mean(axis=0)
 
 
 def has_vector(obj: Union[Token, Span, Doc]) -> bool:
@@ -56,14 +59,19 @@ def similarity(obj: Union[Token, Span, Doc], other: Union[Token, Span, Doc]) -> 
     return float(np.dot(a, b) / norm) if norm else 0.0
 
 
-def install_hooks(doc: Doc) -> Doc:
-    """Point the doc's, its spans' and its tokens' vector hooks at ``doc.tensor``."""
-    doc.user_token_hooks.update(vector=token_vector, has_vector=has_vector, vector_norm=vector_norm, similarity=similarity)
+def install_hooks(doc: Doc, vectors: Optional[np.ndarray] = None) -> Doc:
+    """Point the doc's, its spans' and its tokens' vector hooks at ``vectors``
+    (``[len(doc), D]`` float32; by default ``doc.tensor``, which must then hold them)."""
+    vectors = doc.tensor if vectors is None else vectors
+    of_spans = partial(span_vector, vectors)
+    doc.user_token_hooks.update(
+        vector=partial(token_vector, vectors), has_vector=has_vector, vector_norm=vector_norm, similarity=similarity
+    )
     # No span "vector_norm" hook: spaCy 3.8's Span.vector_norm calls the span "vector" hook
     # when one is set; without it, the norm is computed from span.vector, i.e. our vector.
-    doc.user_span_hooks.update(vector=span_vector, has_vector=has_vector, similarity=similarity)
-    doc.user_hooks.update(vector=span_vector, has_vector=has_vector, vector_norm=vector_norm, similarity=similarity)
-    doc.user_data[WIDTH_KEY] = int(doc.tensor.shape[1]) if doc.tensor.ndim == 2 else 0
+    doc.user_span_hooks.update(vector=of_spans, has_vector=has_vector, similarity=similarity)
+    doc.user_hooks.update(vector=of_spans, has_vector=has_vector, vector_norm=vector_norm, similarity=similarity)
+    doc.user_data[WIDTH_KEY] = int(vectors.shape[1]) if vectors.ndim == 2 else 0
     return doc
 
 
@@ -80,10 +88,12 @@ def restore_elmo_hooks(docs: Iterable[Doc], nlp: Optional["Language"] = None, co
 
     Docs whose ``doc.tensor`` still holds the ELMo vectors (after
     ``nlp.pipe(n_process=2)`` or ``Doc.from_bytes``) only get their hooks
-    back. Docs whose tensor is gone (``DocBin`` never stores it) are run
-    through the ``elmo_vectors`` pipe of ``nlp`` again (the first one made by
-    that factory, whatever its name, or the one called ``component``); without
-    ``nlp`` that is a :class:`UserInputError` that says so.
+    back. Docs whose tensor is gone (``DocBin`` never stores it) or belongs
+    to a later component (a ``tok2vec``'s, of another width) are run through
+    the ``elmo_vectors`` pipe of ``nlp`` again (the first one made by that
+    factory, whatever its name, or the one called ``component``), and a later
+    component's tensor stays in ``doc.tensor``; without ``nlp`` that is a
+    :class:`UserInputError` that says so.
 
     Example::
 
@@ -108,10 +118,15 @@ def restore_elmo_hooks(docs: Iterable[Doc], nlp: Optional["Language"] = None, co
     if missing:
         if pipe is None:
             raise UserInputError(
-                f"{len(missing)} doc(s) hold no ELMo vectors in doc.tensor (DocBin does not store doc.tensor). "
+                f"{len(missing)} doc(s) hold no ELMo vectors in doc.tensor (DocBin does not store doc.tensor, and a later "
+                f"component such as tok2vec replaces it). "
                 f"Pass the pipeline to recompute them: restore_elmo_hooks(docs, nlp)."
             )
+        others = [doc.tensor if doc.tensor.size else None for doc in missing]
         pipe.set_annotations(missing, pipe.predict(missing))
+        for doc, tensor in zip(missing, others):
+            if tensor is not None:
+                doc.tensor = tensor  # the hooks keep the ELMo vectors
     recomputed = set(map(id, missing))
     for doc in docs:
         if id(doc) not in recomputed:
