@@ -28,7 +28,8 @@ def above(n: float) -> Any:
     return dataclasses.field(metadata={"above": n})
 
 
-def _describe(kind: type, minimum: Optional[float], above: Optional[float], below: Optional[float] = None) -> str:
+def describe(kind: type, minimum: Optional[float] = None, above: Optional[float] = None, below: Optional[float] = None) -> str:
+    """What :func:`fits` admits, in words: ``"a number >= 0 and < 1"``."""
     text = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(kind, kind.__name__)
     bounds = [f">= {minimum}"] if minimum is not None else []
     bounds += [f"> {above}"] if above is not None else []
@@ -84,7 +85,7 @@ def check_value(
     if value is None and optional:
         return
     if not fits(value, kind, minimum, above, below):
-        wanted = _describe(kind, minimum, above, below) + (" or null" if optional else "")
+        wanted = describe(kind, minimum, above, below) + (" or null" if optional else "")
         raise UserInputError(f"--{name} must be {wanted}, not {value!r}. Fix it in the config or the override.")
 
 

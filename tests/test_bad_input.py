@@ -414,3 +414,16 @@ def test_a_biLM_setting_out_of_range_is_one_line_naming_it_before_any_torch(buil
 
     with pytest.raises(UserInputError, match=r"--components\.elmo_vectors\." + says):
         build(architectures)
+
+
+@pytest.mark.parametrize("build,says", [
+    (lambda a: a.elmo_listener(256, dropout=1.5), r"dropout of spacy_elmo_w2v\.ElmoListener\.v1 must be a number >= 0 and < 1, not 1\.5\. .*--components\.tok2vec\.model\.embed\.elmo\.dropout"),
+    (lambda a: a.elmo_listener(0), r"width of spacy_elmo_w2v\.ElmoListener\.v1 must be an integer >= 1, not 0"),
+    (lambda a: a.elmo_listener(256, mix_l2=-0.1), r"mix_l2 of spacy_elmo_w2v\.ElmoListener\.v1 must be a number >= 0, not -0\.1"),
+])
+def test_a_listener_setting_out_of_range_names_it_and_its_block(build, says):
+    """A dropout of 1.5 used to train silently; the listener sits wherever a config puts it."""
+    from spacy_elmo_w2v.elmo import architectures
+
+    with pytest.raises(UserInputError, match=says):
+        build(architectures)

@@ -14,7 +14,7 @@ from thinc.api import Maxout, Model, chain, concatenate, with_array
 from thinc.types import Floats2d
 
 from ..errors import UserInputError
-from ..settings import check_value, fits
+from ..settings import check_value, describe, fits
 from .listener import ElmoListener
 from .spec import BiLMSpec, CharCNNSpec, EncoderSpec, HeadSpec
 from .thinc_model import make_bilm_model
@@ -133,6 +133,19 @@ def elmo_listener(
     array per doc, so it fits any ``tok2vec`` slot (``spacy.Tagger.v2``,
     ``spacy.TransitionBasedParser.v2``, the textcat models).
     """
+    name = "spacy_elmo_w2v.ElmoListener.v1"
+    for setting, value, kind, bounds in (
+        ("width", width, int, {"minimum": 1}),
+        ("dropout", dropout, float, {"minimum": 0, "below": 1}),
+        ("layer_norm", layer_norm, bool, {}),
+        ("mix_l2", mix_l2, float, {"minimum": 0}),
+    ):
+        if not fits(value, kind, **bounds):
+            # the listener sits wherever a config puts it, so the message names the block, not a path
+            raise UserInputError(
+                f"{setting} of {name} must be {describe(kind, **bounds)}, not {value!r}. Fix it in the block with "
+                f'@architectures = "{name}" (configs/tagger_elmo.cfg: --components.tok2vec.model.embed.elmo.{setting}).'
+            )
     return ElmoListener(width, upstream, dropout=dropout, layer_norm=layer_norm, mix_l2=mix_l2)
 
 
