@@ -19,7 +19,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from wasabi import msg
 
@@ -223,14 +223,32 @@ def data_parallel(module: "torch.nn.Module", device: "torch.device", group: Proc
     characters (``TokenEncoder.word_chars``), made from the vocabulary every
     rank shares; DDP's default sent it from rank 0 at every step,
     8 x max_chars bytes a word (2.7 MB for 6.6k words, 20 MB for 50k).
-    DDP still copies rank 0's buffers once, when it is built.
+    With torch >= 2.13 DDP still copies rank 0's buffers once, when it is
+    built (:func:`buffer_sync_args`).
     """
     if not group.is_distributed:
         return module
     from torch.nn.parallel import DistributedDataParallel
 
     device_ids = [device.index] if device.type == "cuda" else None
-    return DistributedDataParallel(module, device_ids=device_ids, find_unused_parameters=False, broadcast_buffers=False)
+    return DistributedDataParallel(
+        module, device_ids=device_ids, find_unused_parameters=False, **buffer_sync_args(DistributedDataParallel)
+    )
+
+
+def buffer_sync_args(ddp_class: type) -> Dict[str, bool]:
+    """The ``DistributedDataParallel`` argument that turns off the buffer broadcast before every forward.
+
+    torch 2.13 named it ``forward_sync_buffers`` (buffers are still copied
+    once, when DDP is built) and deprecated ``broadcast_buffers``, with a
+    FutureWarning on every rank; older torch has only ``broadcast_buffers``
+    (which leaves the buffers out of that first copy as well).
+    """
+    import inspect
+
+    if "forward_sync_buffers" in inspect.signature(ddp_class.__init__).parameters:
+        return {"forward_sync_buffers": False}
+    return {"broadcast_buffers": False}
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 Every launch runs in a subprocess with a timeout, so a hang fails the test
 instead of blocking CI.
 """
+import inspect
 import os
 import signal
 import subprocess
@@ -140,6 +141,22 @@ def test_ddp_does_not_resend_the_char_table_at_every_step(tmp_path):
     rank0, rank1 = (torch.load(tmp_path / f"chars.{r}") for r in (0, 1))
     assert torch.equal(rank0, built)
     assert rank1[0, 0] == built[0, 0] + 1 and torch.equal(rank1[1:], built[1:])
+    assert "deprecated" not in result.stderr  # torch 2.13 warned on every rank about broadcast_buffers
+
+
+def test_buffer_sync_argument_follows_the_installed_torch():
+    from torch.nn.parallel import DistributedDataParallel
+
+    from spacy_elmo_w2v.distributed import buffer_sync_args
+
+    class OlderDDP:  # torch < 2.13: no forward_sync_buffers
+        def __init__(self, module, device_ids=None, broadcast_buffers=True, find_unused_parameters=False):
+            pass
+
+    assert buffer_sync_args(OlderDDP) == {"broadcast_buffers": False}
+    args = buffer_sync_args(DistributedDataParallel)
+    assert list(args.values()) == [False]
+    assert next(iter(args)) in inspect.signature(DistributedDataParallel.__init__).parameters
 
 
 @pytest.mark.parametrize("dense_above", ["0", "1"], ids=["whole-tables", "moved-rows"])
