@@ -35,7 +35,7 @@ TRAIN_KW = dict(
 )
 
 
-def _random_batch(V=12, B=4, w=2, M=6, K=5, G=1, dtype=torch.float64, seed=0):
+def _random_batch(V=12, B=4, w=2, M=6, K=5, G=1, dtype=torch.float64, seed=0, capacity=None):
     g = torch.Generator().manual_seed(seed)
     w_in = torch.randn(V, 3, dtype=dtype, generator=g, requires_grad=True)
     w_out = torch.randn(V, 3, dtype=dtype, generator=g, requires_grad=True)
@@ -47,17 +47,18 @@ def _random_batch(V=12, B=4, w=2, M=6, K=5, G=1, dtype=torch.float64, seed=0):
         context_mask=mask,
         noise=torch.randint(0, V, (G, M), generator=g),
         negatives_per_pair=K,
+        capacity=capacity,
     )
     return w_in, w_out, batch
 
 
 def _direct_loss(w_in, w_out, batch):
     """The loss written pair by pair, for comparison: center ``i`` scores the noise
-    words of row ``i // ceil(B / G)``."""
+    words of row ``i // ceil(capacity / G)`` (capacity: B unless the batch says)."""
     B, C = batch.context_mask.shape
     G, M = batch.noise.shape
     K = batch.negatives_per_pair
-    per_group = math.ceil(B / G)
+    per_group = math.ceil(max(B, batch.capacity or B) / G)
     total = 0.0
     n_pairs = 0
     for i in range(B):
@@ -72,20 +73,20 @@ def _direct_loss(w_in, w_out, batch):
     return total / (n_pairs * (1 + K))
 
 
-# (centers, noise groups): one group; groups that divide the centers; a short last
-# group; more groups than centers (rows left unused)
-GROUPINGS = [(4, 1), (6, 3), (7, 3), (3, 5)]
+# (centers, noise groups, capacity): one group; groups that divide the centers; a short last
+# group; more groups than centers (rows left unused); a short batch of a larger capacity
+GROUPINGS = [(4, 1, None), (6, 3, None), (7, 3, None), (3, 5, None), (3, 5, 10), (5, 2, 12)]
 
 
-@pytest.mark.parametrize("B,G", GROUPINGS)
-def test_sgns_loss_matches_a_direct_computation_over_pairs(B, G):
-    w_in, w_out, batch = _random_batch(B=B, G=G)
+@pytest.mark.parametrize("B,G,capacity", GROUPINGS)
+def test_sgns_loss_matches_a_direct_computation_over_pairs(B, G, capacity):
+    w_in, w_out, batch = _random_batch(B=B, G=G, capacity=capacity)
     assert torch.allclose(sgns_loss(w_in, w_out, batch), _direct_loss(w_in, w_out, batch))
 
 
-@pytest.mark.parametrize("B,G", GROUPINGS)
-def test_sgns_gradients_match_autograd_of_the_direct_loss(B, G):
-    w_in, w_out, batch = _random_batch(B=B, G=G, seed=3)
+@pytest.mark.parametrize("B,G,capacity", GROUPINGS)
+def test_sgns_gradients_match_autograd_of_the_direct_loss(B, G, capacity):
+    w_in, w_out, batch = _random_batch(B=B, G=G, seed=3, capacity=capacity)
     sgns_loss(w_in, w_out, batch).backward()
     got = (w_in.grad.clone(), w_out.grad.clone())
     w_in.grad = w_out.grad = None
@@ -98,6 +99,30 @@ def test_noise_rows_of_groups_without_centers_are_not_touched():
     _, grads = sgns_loss_and_row_grads(w_in.detach(), w_out.detach(), batch)
     assert torch.equal(grads.output_rows, torch.cat([batch.window_words, batch.noise[:3].reshape(-1)]))
     assert grads.output_grads.shape == (len(grads.output_rows), w_out.shape[1])
+
+
+def test_a_short_batch_multiplies_in_the_shapes_of_a_full_one():
+    """The last batch of a chunk is short; in new shapes it cost oneDNN a kept kernel every chunk
+    (bfloat16 on CPU), and a long run's memory grew. The shapes of every product stay those of a full batch."""
+    from torch.overrides import TorchFunctionMode
+
+    class Shapes(TorchFunctionMode):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if func is torch.bmm and args[0].shape[1] > 1:  # the noise products (the positive ones are per center)
+                self.seen.append((tuple(args[0].shape), tuple(args[1].shape)))
+            return func(*args, **(kwargs or {}))
+
+    shapes = []
+    for B in (12, 5, 1):
+        w_in, w_out, batch = _random_batch(B=B, G=4, M=6, capacity=12, dtype=torch.float32, seed=B)
+        with Shapes() as mode:
+            sgns_loss_and_row_grads(w_in.detach(), w_out.detach(), batch)
+        shapes.append(mode.seen)
+    assert len(shapes[0]) == 3 and shapes[1] == shapes[0] and shapes[2] == shapes[0]
 
 
 def test_sgns_loss_in_float32_stays_close_to_float64():

@@ -68,4 +68,5 @@ def iter_batches(
             context_mask=context_mask(sample.sentences, sample.radius, start, stop, window),
             noise=draw_negatives(noise, noise_groups * noise_samples, generator).view(noise_groups, noise_samples),
             negatives_per_pair=negatives_per_pair,
+            capacity=batch_size,
         )

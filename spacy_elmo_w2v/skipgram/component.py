@@ -310,8 +310,10 @@ class SkipGramVectors(TrainablePipe):
         )
         if len(sample) == 0:
             return losses
+        # one batch, its capacity rounded up to a power of two: few distinct shapes over many updates
+        # (each new one costs oneDNN a kept kernel, see SGNSBatch.capacity)
         (batch,) = iter_batches(
-            sample, self.cfg["window"], len(sample), noise_table(noise_distribution(counts)).to(device),
+            sample, self.cfg["window"], 1 << (len(sample) - 1).bit_length(), noise_table(noise_distribution(counts)).to(device),
             self.cfg["noise_samples"], self.cfg["noise_groups"], self.cfg["negative"], self._generator,
         )
         loss, backprop = self.model.begin_update(batch)
