@@ -38,4 +38,5 @@ def test_a_similarity_without_a_rho_is_carried_as_null(tmp_path, capsys):
     out = tmp_path / "metrics.json"
     assert collect_metrics.main([str(out), "--similarity", str(tmp_path / "sim.json"), "--perplexity", str(tmp_path / "ppl.json")]) == 0
     assert srsly.read_json(out)["word_similarity"]["spearman"] is None
-    assert "word similarity rho n/a" in capsys.readouterr().out
+    # wasabi wraps its messages at the terminal's width: compare the words, not the line breaks
+    assert "word similarity rho n/a" in " ".join(capsys.readouterr().out.split())
