@@ -10,7 +10,8 @@ vectors needs --skipgram, one with ELMo features --elmo.
 For each seed: `python -m spacy train CONFIG` (the variant's config and
 overrides from scripts/downstream_variants.py, `--system.seed SEED`) into
 OUTPUT/VARIANT/seed-SEED, timing its wall clock, then `python -m spacy
-evaluate` of model-best on DIR/test.spacy. Writes FILE (JSON): the variant,
+evaluate` of model-best on DIR/test.spacy. Both run with our command line's
+OpenMP thread defaults (:func:`thread_environment`). Writes FILE (JSON): the variant,
 its command line, and per seed the train seconds and the test scores
 (TAG, POS and morphology accuracy, words/s). A smoke run uses the first seed
 and the few steps of scripts/presets.py instead of --max-steps and
@@ -18,6 +19,7 @@ and the few steps of scripts/presets.py instead of --max-steps and
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -30,6 +32,7 @@ from pretrain import choose_device
 from wasabi import msg
 
 from spacy_elmo_w2v.output import write_json_output
+from spacy_elmo_w2v.threads import configure_threads
 
 # The scores of `spacy evaluate`'s JSON that the table reports.
 SCORES = {"tag_acc": "tag_acc", "pos_acc": "pos_acc", "morph_acc": "morph_acc", "speed": "words_per_second"}
@@ -60,11 +63,24 @@ def train_command(args: argparse.Namespace, seed: int, out: Path, gpu_id: int) -
     return argv
 
 
+def thread_environment() -> Dict[str, str]:
+    """This process's environment with the thread defaults of ``python -m spacy_elmo_w2v`` filled in
+    (:func:`spacy_elmo_w2v.threads.configure_threads`: the free cores, a short OpenMP spin), for a
+    `spacy` child whose torch starts its thread pool there; what the user set stays as it is.
+
+    With torch's own defaults one busy process made `spacy train` of the ELMo tagger take 7x longer (README).
+    """
+    environ = dict(os.environ)
+    configure_threads(environ)
+    return environ
+
+
 def run(argv: Sequence[str]) -> float:
-    """Run a command (output shown); return its wall seconds. Stops the script when it fails."""
+    """Run a command (output shown, thread defaults of :func:`thread_environment`); return its wall
+    seconds. Stops the script when it fails."""
     msg.info(" ".join(argv[1:]))
     start = time.perf_counter()
-    result = subprocess.run(list(argv))
+    result = subprocess.run(list(argv), env=thread_environment())
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"`{' '.join(argv[1:4])} ...` failed with exit status {result.returncode}")

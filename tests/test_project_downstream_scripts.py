@@ -1,5 +1,6 @@
 """The downstream workflow's scripts: EWT slices, variant overrides, the results table, one tagger run."""
 import json
+import os
 import subprocess
 import sys
 
@@ -145,3 +146,39 @@ def test_a_variant_without_the_pipeline_it_needs_is_refused_naming_the_option(va
                            "--metrics", str(tmp_path / "m.json"), "--seeds", "0", *given])
     assert stopped.value.code == 2 and f"needs {option} PIPELINE" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "SPACY_ELMO_W2V_THREADS")
+
+
+@pytest.mark.parametrize(
+    "user,expected",
+    [
+        ({}, {"GOMP_SPINCOUNT": "10000"}),  # and OMP_NUM_THREADS: the free cores
+        ({"OMP_NUM_THREADS": "3", "OMP_WAIT_POLICY": "PASSIVE"}, {"OMP_NUM_THREADS": "3", "OMP_WAIT_POLICY": "PASSIVE"}),
+        ({"SPACY_ELMO_W2V_THREADS": "0"}, {"SPACY_ELMO_W2V_THREADS": "0"}),
+    ],
+)
+def test_spacy_runs_get_our_thread_defaults_unless_the_user_set_them(user, expected, monkeypatch):
+    """With torch's defaults one busy process made `spacy train` of the ELMo tagger 7x slower:
+    the workflow's `spacy train` and `spacy evaluate` start with the command line's thread defaults."""
+    train_tagger = import_script("train_tagger")
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in user.items():
+        monkeypatch.setenv(name, value)
+    seen = []
+
+    def fake_run(argv, **kwargs):
+        seen.append(kwargs.get("env"))
+        return subprocess.CompletedProcess(argv, 0)
+
+    monkeypatch.setattr(train_tagger.subprocess, "run", fake_run)
+    train_tagger.run([sys.executable, "-m", "spacy", "train", "config.cfg"])
+    (env,) = seen
+    assert env is not None and env["PATH"] == os.environ["PATH"]
+    given = {name: env[name] for name in THREAD_VARIABLES if name in env}
+    if not user:
+        assert int(given.pop("OMP_NUM_THREADS")) >= 1
+    assert given == expected
+    assert {name: os.environ.get(name) for name in THREAD_VARIABLES} == {n: user.get(n) for n in THREAD_VARIABLES}
