@@ -160,7 +160,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "SPA
     ],
 )
 def test_spacy_runs_get_our_thread_defaults_unless_the_user_set_them(user, expected, monkeypatch):
-    """With torch's defaults one busy process made `spacy train` of the ELMo tagger 7x slower:
+    """With torch's defaults one busy process made `spacy train` of the ELMo tagger 2-7x slower:
     the workflow's `spacy train` and `spacy evaluate` start with the command line's thread defaults."""
     train_tagger = import_script("train_tagger")
     for name in THREAD_VARIABLES:
