@@ -85,6 +85,16 @@ def run_cli(*args, cwd=None, timeout: float = 300) -> subprocess.CompletedProces
     )
 
 
+def unwrapped(text: str) -> str:
+    """``text`` with its line breaks and runs of spaces made single spaces.
+
+    wasabi wraps messages at the terminal's width (80 columns without one),
+    so a phrase can break anywhere, e.g. where a temp path is one character
+    longer on another machine; compare messages through this.
+    """
+    return " ".join(text.split())
+
+
 def shared_file(*parts: str) -> Path:
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():

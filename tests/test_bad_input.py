@@ -19,7 +19,7 @@ import spacy
 
 from ._elmo_helpers import CONFIG as ELMO_CONFIG
 from ._elmo_helpers import cli_args, interrupted_run, tiny_training, write_toy_corpus
-from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES, run_cli
+from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES, run_cli, unwrapped
 from spacy_elmo_w2v.elmo.checkpoint import checkpoint_path
 from spacy_elmo_w2v.errors import UserInputError
 
@@ -146,7 +146,7 @@ CLI_CASES = [
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c.id for c in CLI_CASES])
 def test_bad_cli_input_is_one_line_naming_the_fix(case, tmp_path):
     result = run_cli(*case.args(tmp_path), cwd=tmp_path)
-    output = " ".join(result.stdout.split())
+    output = unwrapped(result.stdout)
     assert result.returncode == 1, output + result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert re.search(case.says, output), output
@@ -191,7 +191,7 @@ def _copy_run(interrupted, tmp_path: Path) -> Path:
 def _resume(out: Path, overrides: dict, cwd: Path) -> str:
     """Run pretrain-elmo --resume; assert it fails with one line, and return that line."""
     result = run_cli(*ELMO, out, "--resume", *cli_args(overrides), cwd=cwd)
-    output = " ".join(result.stdout.split())
+    output = unwrapped(result.stdout)
     assert result.returncode == 1 and "Traceback" not in result.stderr, output + result.stderr
     return output
 
@@ -221,7 +221,7 @@ def test_rerun_without_resume_keeps_the_checkpoint_and_says_how_to_resume(interr
     out = _copy_run(interrupted, tmp_path)
     before = checkpoint_path(out).read_bytes()
     result = run_cli(*ELMO, out, *cli_args(interrupted[1]), cwd=tmp_path)
-    output = " ".join(result.stdout.split())
+    output = unwrapped(result.stdout)
     assert result.returncode == 1, output
     assert "Pass --resume to continue it, or --restart" in output
     assert checkpoint_path(out).read_bytes() == before
@@ -378,7 +378,7 @@ def test_a_pipeline_without_the_component_says_how_to_add_one_in_code():
 
 def test_a_command_given_the_wrong_pipeline_names_the_command_that_writes_the_right_one(toy_skipgram_dir, tmp_path):
     result = run_cli("evaluate-perplexity", toy_skipgram_dir, write_toy_corpus(tmp_path / "t.txt"), cwd=tmp_path)
-    output = " ".join(result.stdout.split())
+    output = unwrapped(result.stdout)
     assert result.returncode == 1 and "Traceback" not in result.stderr, output + result.stderr
     assert "has no 'elmo_vectors' component (it has: skipgram_vectors). Give a pipeline written by `python -m spacy_elmo_w2v pretrain-elmo`" in output
 

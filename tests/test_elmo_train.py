@@ -9,6 +9,7 @@ import srsly
 from typer.testing import CliRunner
 
 from ._elmo_helpers import CONFIG, SHARED_DATA, cli_args, tiny_training, write_toy_corpus
+from .conftest import unwrapped
 from spacy_elmo_w2v.cli import app
 from spacy_elmo_w2v.elmo.pretrain import pretrain_elmo
 from spacy_elmo_w2v.output import staging_dir
@@ -22,7 +23,7 @@ class CliResult:
     def __init__(self, *args) -> None:
         result = CliRunner().invoke(app, [str(a) for a in args])
         self.exit_code = result.exit_code
-        self.output = " ".join(result.output.split())
+        self.output = unwrapped(result.output)
 
 
 def run_cli(*args) -> CliResult:

@@ -5,6 +5,7 @@ import pytest
 import srsly
 
 from ._project_helpers import import_script
+from .conftest import unwrapped
 
 check_assets = import_script("check_assets")
 
@@ -23,7 +24,7 @@ def project_dir(tmp_path):
 
 def printed(capsys) -> str:
     """What the script printed, with wasabi's line wrapping undone."""
-    return " ".join(capsys.readouterr().out.split())
+    return unwrapped(capsys.readouterr().out)
 
 
 def run(project_dir, *files):

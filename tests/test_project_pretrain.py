@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ._project_helpers import ROOT, import_script
+from .conftest import unwrapped
 
 pretrain = import_script("pretrain")
 presets = import_script("presets")
@@ -34,7 +35,7 @@ def test_gpu_asked_without_cuda_says_so_and_uses_the_cpu_preset(cuda, capsys):
     assert cmd[cmd.index("--gpu-id") + 1] == "-1"
     assert cmd[4] == str(presets.CONFIGS["elmo"])
     assert not set(presets.GPU_OVERRIDES["elmo"][::2]) & set(cmd)
-    assert "no CUDA device" in " ".join(capsys.readouterr().out.split())
+    assert "no CUDA device" in unwrapped(capsys.readouterr().out)
 
 
 def test_gpu_with_cuda_adds_the_gpu_overrides_before_the_passed_ones(cuda):

@@ -8,7 +8,7 @@ from spacy_elmo_w2v.corpus import read_corpus
 from spacy_elmo_w2v.errors import UserInputError
 from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
 
-from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES, run_cli
+from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES, run_cli, unwrapped
 
 CONFIG = CONFIGS / "skipgram.cfg"
 
@@ -144,7 +144,7 @@ def test_gpu_request_without_cuda_falls_back_to_cpu(capsys):
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
     assert resolve_device(0).type == "cpu"
-    assert "no CUDA device is available" in " ".join(capsys.readouterr().out.split())  # wasabi wraps lines
+    assert "no CUDA device is available" in unwrapped(capsys.readouterr().out)
 
 
 @pytest.mark.slow  # three CLI subprocesses
@@ -206,7 +206,7 @@ def test_evaluate_similarity_without_two_covered_pairs_warns_and_writes_null(toy
     out = tmp_path / "metrics" / "sim.json"
     result = CliRunner().invoke(app, ["evaluate-similarity", str(toy_skipgram_dir), str(pairs), "--probes", "cat", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    text = " ".join(result.output.split())
+    text = unwrapped(result.output)
     assert "No Spearman rho: 0 of 2 pairs" in text and "nan" not in text
     metrics = srsly.read_json(out)  # valid JSON: null, not NaN
     assert metrics["spearman"] is None and (metrics["covered"], metrics["total"]) == (0, 2)
@@ -224,7 +224,7 @@ def test_evaluate_similarity_output_to_a_directory_is_a_one_line_error(toy_skipg
     taken.mkdir()
     result = CliRunner().invoke(app, ["evaluate-similarity", str(toy_skipgram_dir), str(pairs), "-o", str(taken)])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output  # an error line, not a traceback
-    assert f"Cannot write {taken} (Is a directory): choose a writable file path" in " ".join(result.output.split())
+    assert f"Cannot write {taken} (Is a directory): choose a writable file path" in unwrapped(result.output)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.txt", "taken"] and not list(taken.iterdir())
 
 

@@ -15,7 +15,7 @@ from spacy_elmo_w2v.skipgram.pretrain import pretrain_skipgram
 from spacy_elmo_w2v.staging import PackedWords, ProvisionalIds, count_and_stage
 from spacy_elmo_w2v.vocab import Vocabulary
 
-from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES
+from .conftest import CONFIGS, TOY_SKIPGRAM_OVERRIDES, unwrapped
 
 
 def _mixed_corpus(path, n_lines=2000, seed=0):
@@ -103,7 +103,7 @@ def test_a_pruned_count_falls_back_to_a_second_text_pass_with_the_same_ids(tmp_p
     assert staged.counted.counts == counted.counts
     assert (staged.counted.n_prunes, staged.counted.min_reduce) == (counted.n_prunes, counted.min_reduce)
     np.testing.assert_array_equal(np.asarray(one.ids), np.asarray(two.ids))
-    out = " ".join(capsys.readouterr().out.split())  # wasabi wraps at the terminal's width
+    out = unwrapped(capsys.readouterr().out)
     assert "max_count_table=300" in out and "read a second time" in out
 
 
@@ -151,7 +151,7 @@ def test_a_run_deletes_what_a_killed_run_staged_beside_its_output(tmp_path, toy_
     overrides = {"paths.train": str(toy_corpus_path), **TOY_SKIPGRAM_OVERRIDES, "pretrain.max_epochs": 1}
     pretrain_skipgram(CONFIGS / "skipgram.cfg", tmp_path / "out", overrides=overrides, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
-    assert f"Deleting {leftover}, left by an interrupted run" in " ".join(capsys.readouterr().out.split())  # wasabi wraps lines
+    assert f"Deleting {leftover}, left by an interrupted run" in unwrapped(capsys.readouterr().out)
 
 
 def test_the_staging_directory_is_deleted_when_the_run_fails(tmp_path):
