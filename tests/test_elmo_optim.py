@@ -21,10 +21,14 @@ def _steps(optimizer, params, n: int, seed: int = 1) -> None:
         optimizer.step()
 
 
+# torch's fused Adam runs on the CPU since torch 2.4; 2.3 (our floor) has it for CUDA only.
+CPU_FUSED = tuple(int(x) for x in torch.__version__.split(".")[:2]) >= (2, 4)
+
+
 def test_adam_is_fused_on_the_cpu_where_torch_has_it():
     optimizer = make_adam(_params(), 0.01)
     assert isinstance(optimizer, torch.optim.Adam)
-    assert optimizer.defaults["fused"] is True
+    assert bool(optimizer.defaults["fused"]) is CPU_FUSED, torch.__version__
     assert optimizer.defaults["lr"] == 0.01
 
 
