@@ -9,13 +9,15 @@
 #   (torch==2.13.0, this repo, the wheel) and check the loaded package with
 #   scripts/check_package.py.
 # Expects the current python to have this repo installed (as .ci/run sets up).
-# SHARED overrides where the data comes from (default: <repo>/../shared).
+# SHARED overrides where the data comes from (default: <repo>/../shared); TORCH the torch
+# requirement of the fresh venv (default: torch==2.13.0, which has no Python 3.9 build).
 # On failure the scratch directory is kept and its path printed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SHARED:-$ROOT/../shared}"
 PYTHON="${PYTHON:-python}"
+TORCH="${TORCH:-torch==2.13.0}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/smoke_project.XXXXXX")"
 
 on_exit() {
@@ -63,10 +65,10 @@ cat "$WORK/metrics/downstream.md"
 WHEEL="$(ls "$WORK"/packages/*/dist/*.whl)"
 PACKAGE="$(basename "$WHEEL")"; PACKAGE="${PACKAGE%%-*}"
 
-step "fresh venv: torch==2.13.0, this repo, $(basename "$WHEEL")"
+step "fresh venv: $TORCH, this repo, $(basename "$WHEEL")"
 t0=$(date +%s)
 "$PYTHON" -m venv "$WORK/venv"
-"$WORK/venv/bin/pip" install -q torch==2.13.0
+"$WORK/venv/bin/pip" install -q "$TORCH"
 "$WORK/venv/bin/pip" install -q "$ROOT"
 "$WORK/venv/bin/pip" install -q "$WHEEL"
 elapsed "the install" "$t0"
