@@ -24,11 +24,16 @@ A long run outlives the load it started under, so the training loops call a
 :class:`ThreadFollower` between steps: every 30 s it counts the free cores
 again (leaving out this process's own threads) and moves torch's thread
 count there, but only when :func:`configure_threads` chose that count.
+
+In a process nobody set threads for (``spacy train``, a user's ``nlp.pipe``)
+the ``elmo_vectors`` component runs its biLM under a :class:`ThreadCap`: the
+thread count capped at the free cores for the pass, and put back after it.
 """
 import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Dict, MutableMapping, Optional
+from typing import Callable, Dict, Iterator, Mapping, MutableMapping, Optional
 
 # Spins before an idle OpenMP thread sleeps (libgomp's default: 300,000).
 DEFAULT_SPINCOUNT = "10000"
@@ -183,3 +188,76 @@ class ThreadFollower:
             return None
         torch.set_num_threads(wanted)
         return wanted
+
+
+class ThreadCap:
+    """Caps torch's CPU thread count at the cores other processes leave free, for one block at a time.
+
+    For torch work that a library does inside a process it does not own: the
+    ``elmo_vectors`` biLM pass in ``spacy train`` or in a user's ``nlp.pipe``.
+    There torch keeps the thread count it started with (a thread per core, and
+    libgomp's long spin: neither can be changed once torch is imported), and
+    when another process holds a core the threads wait for each other at every
+    barrier: with one busy process on 2 cores, ``nlp.pipe`` of an ELMo pipeline
+    ran ~6x slower with 2 threads than with 1 (README).
+
+    ``with cap(cpu=True): ...``: at most every ``interval`` seconds the cap counts
+    the cores free of other processes (:func:`available_cores` less
+    :func:`running_others`); while that is fewer than torch's thread count, the
+    block runs with that many threads, and the count is put back when it ends.
+    It never raises the count, and does nothing for a GPU (``cpu=False``), where
+    ``OMP_NUM_THREADS`` is set (by the user, or by :func:`configure_threads` on
+    the command line, whose :class:`ThreadFollower` then looks after the count),
+    or with ``SPACY_ELMO_W2V_THREADS=0``.
+    ``environ``, ``others``, ``cores`` and ``clock`` are seams for tests.
+    """
+
+    def __init__(
+        self,
+        interval: float = 30.0,
+        *,
+        environ: Mapping[str, str] = os.environ,
+        others: Callable[[], Optional[int]] = lambda: running_others(samples=3, pause=0.005),  # ~10 ms
+        cores: Callable[[], int] = available_cores,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = interval
+        self._environ = environ
+        self._others = others
+        self._cores = cores
+        self._clock = clock
+        self._free: Optional[int] = None
+        self._next: Optional[float] = None
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the cap may act: nobody set ``OMP_NUM_THREADS``, and ``SPACY_ELMO_W2V_THREADS`` is not 0."""
+        return self._environ.get(OFF_SWITCH, "").strip() != "0" and "OMP_NUM_THREADS" not in self._environ
+
+    def free(self) -> Optional[int]:
+        """The cores free of other processes (at least 1), counted again once ``interval`` has passed; None where unknown."""
+        now = self._clock()
+        if self._next is None or now >= self._next:
+            others = self._others()
+            self._free = None if others is None else max(1, self._cores() - max(0, others))
+            self._next = now + self.interval
+        return self._free
+
+    @contextmanager
+    def __call__(self, cpu: bool = True) -> Iterator[None]:
+        """Run the block with torch's thread count capped at :meth:`free` (see the class)."""
+        if not cpu or not self.enabled:
+            yield
+            return
+        import torch
+
+        current = torch.get_num_threads()
+        free = self.free()
+        if free is None or free >= current:
+            yield
+            return
+        torch.set_num_threads(free)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(current)

@@ -1,7 +1,10 @@
-"""Thread defaults of the command line: filled in only where the user set nothing."""
+"""Thread defaults of the command line, filled in only where the user set nothing; and the cap on
+the ELMo pass's threads in processes nobody set them for."""
 import os
 
-from spacy_elmo_w2v.threads import DEFAULT_SPINCOUNT, available_cores, configure_threads, free_cores
+import pytest
+
+from spacy_elmo_w2v.threads import DEFAULT_SPINCOUNT, ThreadCap, available_cores, configure_threads, free_cores
 
 
 def test_defaults_follow_the_cores_this_process_may_use(monkeypatch):
@@ -153,3 +156,94 @@ def test_the_thread_follower_moves_torchs_count_only_when_enabled_and_due():
         assert asked == [original, wanted]
     finally:
         torch.set_num_threads(original)
+
+
+@pytest.fixture
+def torch_threads():
+    """torch, its thread count put back after the test."""
+    torch = pytest.importorskip("torch")
+    original = torch.get_num_threads()
+    yield torch
+    torch.set_num_threads(original)
+
+
+def test_the_cap_runs_a_block_on_the_free_cores_and_puts_the_count_back(torch_threads):
+    torch = torch_threads
+    torch.set_num_threads(4)
+    cap = ThreadCap(environ={}, others=lambda: 3, cores=lambda: 4)  # 3 of 4 cores busy elsewhere
+    with cap():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 4
+    with pytest.raises(KeyError), cap():
+        assert torch.get_num_threads() == 1
+        raise KeyError("a failing pass")
+    assert torch.get_num_threads() == 4
+    # never more threads than torch had, never fewer than one
+    torch.set_num_threads(2)
+    with ThreadCap(environ={}, others=lambda: 0, cores=lambda: 4)():
+        assert torch.get_num_threads() == 2
+    with ThreadCap(environ={}, others=lambda: 9, cores=lambda: 4)():
+        assert torch.get_num_threads() == 1
+
+
+@pytest.mark.parametrize(
+    "environ, cpu, others",
+    [
+        ({"OMP_NUM_THREADS": "4"}, True, lambda: 3),  # the user (or our command line) chose
+        ({"SPACY_ELMO_W2V_THREADS": "0"}, True, lambda: 3),  # switched off
+        ({}, False, lambda: 3),  # a GPU pass
+        ({}, True, lambda: None),  # no /proc/loadavg to count with
+    ],
+)
+def test_the_cap_leaves_the_count_alone_where_it_must(torch_threads, environ, cpu, others):
+    torch = torch_threads
+    torch.set_num_threads(4)
+    with ThreadCap(environ=environ, others=others, cores=lambda: 4)(cpu=cpu):
+        assert torch.get_num_threads() == 4
+
+
+def test_the_cap_counts_the_busy_cores_at_most_once_an_interval(torch_threads):
+    torch = torch_threads
+    torch.set_num_threads(2)
+    now, busy, counted = [0.0], [1], []
+
+    def others():
+        counted.append(now[0])
+        return busy[0]
+
+    cap = ThreadCap(interval=30.0, environ={}, others=others, cores=lambda: 2, clock=lambda: now[0])
+    seen = []
+    for t, b in ((0.0, 1), (10.0, 0), (29.0, 0), (30.0, 0), (45.0, 1), (61.0, 1)):
+        now[0], busy[0] = t, b
+        with cap():
+            seen.append(torch.get_num_threads())
+    assert counted == [0.0, 30.0, 61.0]
+    assert seen == [1, 1, 1, 2, 2, 1]  # the count taken at 0 s holds until 30 s, and so on
+
+
+def test_the_elmo_pass_runs_on_the_free_cores_where_nobody_set_threads(torch_threads, monkeypatch):
+    """In ``spacy train`` or a user's ``nlp.pipe`` torch keeps a thread per core; the biLM pass takes
+    only the cores other processes leave free (with one busy process on 2 cores, ~6x faster)."""
+    import spacy_elmo_w2v.threads as threads
+    from spacy_elmo_w2v.elmo import inference
+
+    from ._elmo_helpers import TOY_TEXTS, tiny_nlp
+
+    torch = torch_threads
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv(threads.OFF_SWITCH, raising=False)
+    monkeypatch.setattr(threads, "running_others", lambda **kwargs: 1)  # one other process runs
+    cores = threads.available_cores()
+    torch.set_num_threads(cores + 1)
+    during = []
+    real = inference.window_vectors
+
+    def spy(*args, **kwargs):
+        during.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inference, "window_vectors", spy)
+    nlp = tiny_nlp()
+    docs = list(nlp.pipe(TOY_TEXTS[:4]))
+    assert docs and during and set(during) == {max(1, cores - 1)}
+    assert torch.get_num_threads() == cores + 1  # put back after the pass

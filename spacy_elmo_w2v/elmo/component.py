@@ -25,6 +25,7 @@ from thinc.api import Config, Model, Optimizer
 from ..corpus import TokenizedCorpus, build_vocab, tokens_of_docs
 from ..errors import UserInputError
 from ..normalize import Normalizer
+from ..threads import ThreadCap
 from ..vocab import Vocabulary
 from .doc_layers import LAYERS_ATTR, bytes_per_token, install_extensions, set_doc_layers
 from .hooks import WIDTH_KEY, install_hooks
@@ -213,6 +214,8 @@ class ElmoVectors(TrainablePipe):
         self.listener_map: Dict[str, List[ElmoListener]] = {}
         self._orth_to_id: Dict[int, int] = {}
         self._device = None
+        # torch's threads capped at the free cores during the biLM pass, where nobody set them (..threads)
+        self._thread_cap = ThreadCap()
 
     # -- the model ---------------------------------------------------------
     @property
@@ -334,15 +337,16 @@ class ElmoVectors(TrainablePipe):
         layers = [np.zeros((n_layers, len(doc), D), dtype=dtype) for doc in docs] if keep else None
         eos = self.lm_vocab.index[EOS]
         with_chars = bilm.encoder.char_cnn is not None
-        for group in length_batches(doc_windows(docs, self.cfg["max_length"]), self.cfg["batch_size"]):
-            ids = self._windows_ids(docs, group)
-            words = [[self.normalizer(docs[w.doc][int(i)].text) for i in w.tokens] for w in group] if with_chars else None
-            vecs, lays = window_vectors(bilm, ids, eos, output, device, words, keep, dtype)
-            for k, w in enumerate(group):
-                if vectors is not None:
-                    vectors[w.doc][w.tokens] = vecs[k]
-                if layers is not None:
-                    layers[w.doc][:, w.tokens] = lays[k]
+        with self._thread_cap(cpu=device.type == "cpu"):
+            for group in length_batches(doc_windows(docs, self.cfg["max_length"]), self.cfg["batch_size"]):
+                ids = self._windows_ids(docs, group)
+                words = [[self.normalizer(docs[w.doc][int(i)].text) for i in w.tokens] for w in group] if with_chars else None
+                vecs, lays = window_vectors(bilm, ids, eos, output, device, words, keep, dtype)
+                for k, w in enumerate(group):
+                    if vectors is not None:
+                        vectors[w.doc][w.tokens] = vecs[k]
+                    if layers is not None:
+                        layers[w.doc][:, w.tokens] = lays[k]
         return [
             (vectors[i] if vectors is not None else None, layers[i] if layers is not None else None)
             for i in range(len(docs))
