@@ -68,7 +68,8 @@ def thread_environment() -> Dict[str, str]:
     (:func:`spacy_elmo_w2v.threads.configure_threads`: the free cores, a short OpenMP spin), for a
     `spacy` child whose torch starts its thread pool there; what the user set stays as it is.
 
-    With torch's own defaults one busy process made `spacy train` of the ELMo tagger take 2-7x longer (README).
+    With torch's own defaults one busy process made `spacy train` of the ELMo tagger take 2-7x longer (README)
+    before `elmo_vectors` capped the threads of its own pass; these defaults also cover the child's other torch work.
     """
     environ = dict(os.environ)
     configure_threads(environ)
