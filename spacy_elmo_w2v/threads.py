@@ -40,6 +40,11 @@ DEFAULT_SPINCOUNT = "10000"
 OFF_SWITCH = "SPACY_ELMO_W2V_THREADS"
 
 
+def switched_off(environ: Mapping[str, str]) -> bool:
+    """Whether ``environ`` turns our thread handling off (``SPACY_ELMO_W2V_THREADS=0``)."""
+    return environ.get(OFF_SWITCH, "").strip() == "0"
+
+
 def available_cores() -> int:
     """Cores this process may run on (its CPU affinity), at least 1."""
     try:
@@ -125,7 +130,7 @@ def configure_threads(environ: Optional[MutableMapping[str, str]] = None) -> Dic
     global _chosen_threads
     process = environ is None
     environ = os.environ if environ is None else environ
-    if environ.get(OFF_SWITCH, "").strip() == "0":
+    if switched_off(environ):
         return {}
     chosen: Dict[str, str] = {}
     if "OMP_NUM_THREADS" not in environ:
@@ -232,7 +237,7 @@ class ThreadCap:
     @property
     def enabled(self) -> bool:
         """Whether the cap may act: nobody set ``OMP_NUM_THREADS``, and ``SPACY_ELMO_W2V_THREADS`` is not 0."""
-        return self._environ.get(OFF_SWITCH, "").strip() != "0" and "OMP_NUM_THREADS" not in self._environ
+        return not switched_off(self._environ) and "OMP_NUM_THREADS" not in self._environ
 
     def free(self) -> Optional[int]:
         """The cores free of other processes (at least 1), counted again once ``interval`` has passed; None where unknown."""
